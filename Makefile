@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+STAMP   := .venv/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run test install lint eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# install, prepare the embedder, ingest the default collection, start the assistant
+run: $(STAMP)
+	.venv/bin/assistant prepare
+	.venv/bin/assistant ingest
+	.venv/bin/assistant serve
+
+# install with dev extras, lint, run the whole suite (fast and slow tests), then the eval gate
+test: $(STAMP)
+	$(PY) -m ruff check assistant index eval tests bench app.py
+	$(PY) -m pytest -q
+	.venv/bin/assistant eval --check
+
+lint: $(STAMP)
+	$(PY) -m ruff check assistant index eval tests bench app.py
+	$(PY) -m mypy assistant index eval
+
+eval: $(STAMP)
+	.venv/bin/assistant eval
+
+bench: $(STAMP)
+	.venv/bin/assistant bench
+
+clean:
+	rm -rf storage .pytest_cache

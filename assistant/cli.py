@@ -1,0 +1,172 @@
+"""The ``assistant`` command: parse, call one function, format. Domain errors become a one-line
+message on stderr and exit status 2; an ingest in which some files failed exits 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Ask questions about your documents, offline, with cited answers.")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError: name the field
+        _fail(f"invalid settings: {exc}".replace("\n", " "))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
+) -> None:
+    """Ingest documents: new and changed files are (re)indexed, unchanged ones skipped, files
+    gone from an ingested folder removed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from index.service import run_ingest
+
+    settings = _settings()
+    targets = paths or [settings.corpus_dir]
+    with Progress(
+        TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        transient=True, disable=not sys.stderr.isatty(), console=None,
+    ) as progress:
+        task = progress.add_task("embed", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = run_ingest(settings, targets, on_progress)
+        except AssistantError as exc:
+            _fail(str(exc))
+    for source, problem in report.failed:
+        typer.echo(f"error: {source}: {problem}", err=True)
+    typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def documents(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the ingested documents."""
+    from assistant.models import DocumentInfo
+    from index.catalog import Catalog
+
+    settings = _settings()
+    if not settings.catalog_path.exists():
+        _fail(f"no index at {settings.data_dir}: run `assistant ingest` first")
+    docs = [DocumentInfo(source=d.source, title=d.title, date=d.date, passages=d.passages) for d in Catalog(settings.catalog_path).documents()]
+    if as_json:
+        typer.echo(json.dumps([d.model_dump() for d in docs], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("source", "title", "date", "passages")
+    for d in docs:
+        table.add_row(d.source, d.title, d.date or "", str(d.passages))
+    Console().print(table)
+
+
+def _history(path: Path | None) -> list:  # type: ignore[type-arg]
+    from pydantic import TypeAdapter, ValidationError
+
+    from assistant.models import Message
+
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return TypeAdapter(list[Message]).validate_python(data)
+    except FileNotFoundError:
+        _fail(f"--history {path}: file not found")
+    except (json.JSONDecodeError, ValidationError) as exc:
+        _fail(f"--history {path}: expected a JSON list of {{\"role\": \"user\"|\"assistant\", \"content\": str}} ({str(exc).splitlines()[0]})")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    history: Annotated[Path | None, typer.Option(help="JSON file with the conversation so far.")] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to hand the generator.")] = None,
+) -> None:
+    """Answer one question with cited sources."""
+    from assistant.service import Assistant
+
+    turns = _history(history)
+    if not question.strip():
+        _fail("the question is empty")
+    try:
+        answer = Assistant.from_settings(_settings()).ask(question, turns, top_k)
+    except AssistantError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(answer.model_dump_json())
+    else:
+        from assistant.render import print_answer
+
+        print_answer(answer)
+
+
+@app.command()
+def chat() -> None:
+    """An interactive conversation over the same answer path (Ctrl-D to leave)."""
+    from rich.console import Console
+
+    from assistant.models import Message
+    from assistant.render import print_answer
+    from assistant.service import Assistant
+
+    console = Console()
+    try:
+        bot = Assistant.from_settings(_settings())
+    except AssistantError as exc:
+        _fail(str(exc))
+    turns: list[Message] = []
+    console.print("[bold]Ask about your documents.[/bold] Empty line or Ctrl-D to leave.")
+    while True:
+        try:
+            question = console.input("[bold cyan]you ›[/bold cyan] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        answer = bot.ask(question, turns)
+        print_answer(answer, console)
+        turns += [Message(role="user", content=question), Message(role="assistant", content=answer.answer)]
+
+
+@app.command()
+def prepare() -> None:
+    """Export the packaged embedding model to ONNX (int8) once, so ingest and queries are fast."""
+    from index.embed.factory import make_embedder
+
+    settings = _settings()
+    try:
+        embedder = make_embedder(settings)
+    except AssistantError as exc:
+        _fail(str(exc))
+    typer.echo(f"embedder ready: {embedder.name} in {settings.model_dir}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

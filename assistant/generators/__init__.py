@@ -1,0 +1,1 @@
+"""Answer generators behind one interface: extractive (default, no model) and language models."""

@@ -1,0 +1,128 @@
+"""The default generator: no language model. It answers with the one to three sentences of the
+retrieved passages that best answer the question, each followed by its citation marker.
+
+A sentence scores by how much of the question's (IDF-weighted) content it covers, whether it
+holds the kind of thing asked for (a number for "how many", a date for "when", a name for
+"who", items for "which are"), and the rank of its passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.citations import Source, marker
+from assistant.generators.base import Draft
+from assistant.models import Message
+from assistant.question import Question, analyse, has_kind
+from assistant.text import sentence_spans, terms
+
+_NOISE = [
+    (re.compile(r"\s*\((?:hereinafter|hereafter)[^)]{0,120}\)"), ""),
+    (re.compile(r"^\s*(?:[-–•]\s+|\d{1,2}[.)]\s+)"), ""),
+    (re.compile(r"\s+"), " "),
+]
+MAX_SENTENCES = 3
+MAX_CHARS = 700
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    source: int  # 1-based source number
+    score: float
+    coverage: float
+    covered: frozenset[str]
+    position: int
+
+
+def tidy(sentence: str) -> str:
+    """Trim PDF noise from a sentence that is quoted in an answer."""
+    for pattern, repl in _NOISE:
+        sentence = pattern.sub(repl, sentence)
+    return sentence.strip()
+
+
+class ExtractiveGenerator:
+    """Composes answers from source sentences; deterministic and fast (a few ms)."""
+
+    name = "extractive"
+
+    def __init__(self, idf: Mapping[str, float] | Callable[[str], float] | None = None) -> None:
+        if idf is None:
+            self._idf: Callable[[str], float] = lambda t: 1.0
+        elif callable(idf):
+            self._idf = idf
+        else:
+            default = max(idf.values(), default=1.0)
+            self._idf = lambda t: idf.get(t, default)
+
+    def candidates(self, question: Question, sources: Sequence[Source]) -> list[Candidate]:
+        """Every sentence of every source, scored, best first."""
+        qterms = set(question.terms)
+        weight = {t: self._idf(t) for t in qterms}
+        total = sum(weight.values()) or 1.0
+        out = []
+        for i, src in enumerate(sources):
+            text = src.passage.text
+            context = set(terms(src.passage.section or ""))
+            for pos, (a, b) in enumerate(sentence_spans(text)):
+                raw = text[a:b]
+                sentence = tidy(raw)
+                n_words = len(sentence.split())
+                if n_words < 4 or " | " in sentence and n_words < 6:
+                    continue
+                st = set(terms(sentence))
+                covered = frozenset(qterms & st)
+                # terms of the section heading count half: the sentence is about that topic
+                coverage = (sum(weight[t] for t in covered) + 0.5 * sum(weight[t] for t in (qterms & context) - covered)) / total
+                score = coverage
+                if question.wants != "fact" and has_kind(sentence, question.wants):
+                    score += 0.15
+                score += 0.12 * (1.0 - i / max(len(sources), 1))
+                if n_words > 70:
+                    score -= 0.1
+                out.append(Candidate(sentence, i + 1, score, coverage, covered, pos))
+        out.sort(key=lambda c: c.score, reverse=True)
+        return out
+
+    def compose(self, question: Question, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The best sentence, plus up to two more that add something and score nearly as well."""
+        if not ranked:
+            return []
+        best = ranked[0]
+        chosen = [best]
+        covered = set(best.covered)
+        length = len(best.text)
+        for c in ranked[1:]:
+            if len(chosen) >= MAX_SENTENCES or length + len(c.text) > MAX_CHARS:
+                break
+            if c.score < 0.75 * best.score or c.text == best.text:
+                continue
+            same_passage_next = c.source == best.source and abs(c.position - best.position) == 1
+            adds = bool(c.covered - covered) or (question.wants == "list" and same_passage_next)
+            if adds or (same_passage_next and c.score >= 0.9 * best.score):
+                chosen.append(c)
+                covered |= c.covered
+                length += len(c.text)
+        # sentences of one passage read best in their own order
+        chosen.sort(key=lambda c: (chosen.index(c) if c.source != best.source else 0, c.source, c.position))
+        return chosen
+
+    def generate(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Draft:
+        q = analyse(question)
+        chosen = self.compose(q, self.candidates(q, sources))
+        if not chosen:
+            return Draft("", abstained=True)
+        text = " ".join(f"{_end(c.text)} {marker(c.source)}" for c in chosen)
+        return Draft(text)
+
+    def stream(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Iterator[str]:
+        draft = self.generate(question, sources, history)
+        for piece in re.split(r"(?<=\])\s", draft.text):
+            yield piece + " "
+
+
+def _end(sentence: str) -> str:
+    return sentence if sentence.endswith((".", "!", "?", '"', "”", ")")) else sentence + "."

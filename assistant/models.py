@@ -1,0 +1,58 @@
+"""Request and response models shared by the CLI (``--json``), the HTTP API and the UI."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Message(BaseModel):
+    """One turn of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Citation(BaseModel):
+    """A numbered source: ``text`` is the cited passage, ``start``/``end`` locate it in the
+    document's stored text."""
+
+    n: int
+    source: str
+    title: str
+    section: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class Timings(BaseModel):
+    retrieve: float
+    generate: float
+    total: float
+
+
+class Answer(BaseModel):
+    """The answer contract (``assistant ask --json``, ``POST /api/ask``)."""
+
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    query: str
+    timings_ms: Timings
+    related: list[Citation] = Field(default_factory=list, exclude=True)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=4000)
+    history: list[Message] = Field(default_factory=list)
+    top_k: int | None = Field(None, ge=1, le=50)
+
+
+class DocumentInfo(BaseModel):
+    source: str
+    title: str
+    date: str | None
+    passages: int

@@ -1,0 +1,88 @@
+"""What a question asks for: its content terms, the kind of answer it wants, and the specific
+things it names (years, numbers, standard codes, names) that evidence must mention."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import terms
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|large|big|long|often)|number of|what (percentage|percent|share|proportion|amount|"
+    r"total|rate|figure|size)|how far|what is the (total|maximum|minimum|top|highest|lowest)|"
+    r"(maximum|minimum|top|highest) (fine|penalty)|by how)\b",
+    re.IGNORECASE,
+)
+_DATE_Q = re.compile(
+    r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|by what date|deadline|"
+    r"since when|until when|take effect|come into (force|effect)|effective date)\b",
+    re.IGNORECASE,
+)
+_WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ation|body|ministry|agency|person|expert|company|companies|authority|authorities))\b", re.IGNORECASE)
+_LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures))\b", re.IGNORECASE)
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_CODE = re.compile(r"\b(?:GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T)\s?[\d.]+(?:[-:]\d+)*\b")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
+_NAME = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*)")
+_CAPSEQ = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    terms: tuple[str, ...]
+    wants: str  # "number" | "date" | "who" | "list" | "fact"
+    specifics: tuple[str, ...]
+
+
+def analyse(text: str) -> Question:
+    wants = "fact"
+    if _NUMBER_Q.search(text):
+        wants = "number"
+    elif _DATE_Q.search(text):
+        wants = "date"
+    elif _WHO_Q.search(text):
+        wants = "who"
+    elif _LIST_Q.search(text):
+        wants = "list"
+    return Question(text=text, terms=tuple(dict.fromkeys(terms(text))), wants=wants, specifics=tuple(specifics(text)))
+
+
+def specifics(text: str) -> list[str]:
+    """Things the question names that an answer must be about: years, standard codes, numbers
+    and personal names. A passage that mentions none of them cannot be the evidence."""
+    out: list[str] = []
+    out += [m.group(0) for m in _CODE.finditer(text)]
+    codes = " ".join(out)
+    out += [y for y in _YEAR.findall(text) if y not in codes]
+    for m in _NUMBER.finditer(text):
+        n = m.group(0)
+        if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2:
+            out.append(n)
+    out += [m.group(1) for m in _NAME.finditer(text)]
+    return list(dict.fromkeys(out))
+
+
+def mentions(passage_text: str, specific: str) -> bool:
+    """Whether a passage mentions a specific thing (numbers compared without separators)."""
+    flat = re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", passage_text)
+    needle = re.sub(r"(?<=\d),(?=\d{3}\b)", "", specific)
+    if needle[:1].isdigit():
+        return re.search(rf"(?<![\d.]){re.escape(needle)}(?![\d])", flat) is not None
+    pattern = re.escape(needle).replace(r"\ ", r"\s*")
+    return re.search(pattern, flat, re.IGNORECASE) is not None
+
+
+def has_kind(sentence: str, wants: str) -> bool:
+    if wants == "number":
+        return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b", sentence, re.IGNORECASE))
+    if wants == "date":
+        return bool(re.search(rf"\b({_MONTHS})\b|\b(19|20)\d\d\b", sentence, re.IGNORECASE))
+    if wants == "who":
+        return bool(re.search(r"\b(Mr|Ms|Mrs|Dr|Prof)\.?\s|[A-Z]{2,}|(?:[A-Z][a-z]+\s){2,}", sentence))
+    if wants == "list":
+        return sentence.count(",") >= 2 or sentence.lstrip().startswith("- ")
+    return True

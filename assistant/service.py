@@ -1,0 +1,118 @@
+"""The assistant: standalone query -> hybrid retrieval -> generation -> verified citations.
+
+``Assistant.from_settings(settings)`` loads everything once (embedder, store, keyword index);
+``ask`` is then cheap and thread-safe for reads. Every face (CLI, HTTP API, UI, evaluation)
+calls this one path.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant import citations
+from assistant.abstain import Evidence, assess, should_abstain
+from assistant.citations import Source
+from assistant.conversation import condense
+from assistant.errors import IndexNotBuiltError
+from assistant.generators.base import Generator
+from assistant.generators.extractive import ExtractiveGenerator
+from assistant.models import Answer, Citation, Message, Timings
+from assistant.prompts import load_prompt
+from assistant.question import analyse
+from assistant.retrieval import Hit, Retriever
+from assistant.settings import Settings
+from assistant.text import terms
+from index.catalog import Catalog
+
+RELATED = 3
+
+
+@dataclass
+class Trace:
+    """What happened inside one answer (for the evaluation and debugging)."""
+
+    hits: list[Hit]
+    evidence: Evidence
+
+
+class Assistant:
+    """Answers questions about one collection."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, retriever: Retriever, generator: Generator) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.retriever = retriever
+        self.generator = generator
+        self.titles = {d.source: d.title for d in catalog.documents()}
+        self._extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator(retriever_idf(retriever))
+        self.refusal = load_prompt("refusal")
+        self.last_trace: Trace | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
+        """Open the collection and load the models once. Raises :class:`IndexNotBuiltError`."""
+        if not settings.catalog_path.exists():
+            raise IndexNotBuiltError(f"no index at {settings.data_dir}: run `assistant ingest` first")
+        catalog = Catalog(settings.catalog_path)
+        if not catalog.documents():
+            raise IndexNotBuiltError(f"the index at {settings.data_dir} is empty: run `assistant ingest` first")
+        from index.embed.factory import make_embedder
+        from index.pipeline import keyword_index
+        from index.store.chroma import open_store
+
+        retriever = Retriever(
+            catalog, open_store(settings), keyword_index(settings, catalog), make_embedder(settings), settings.candidates
+        )
+        if generator is None:
+            from assistant.generators.factory import make_generator
+
+            generator = make_generator(settings, retriever)
+        return cls(settings, catalog, retriever, generator)
+
+    def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        query = condense(question, history)
+        k = top_k or self.settings.top_k
+        hits = self.retriever.retrieve(query, k)
+        retrieved = time.perf_counter()
+        sources = [Source(h.passage, self.titles.get(h.passage.source, h.passage.source), h.score) for h in hits]
+        q = analyse(query)
+        ranked = self._extractive.candidates(q, sources)
+        evidence = assess(q, hits, ranked[0].coverage if ranked else 0.0)
+        self.last_trace = Trace(hits, evidence)
+        text, cited, abstained = "", [], True
+        if sources and not should_abstain(evidence, self.settings.abstain_threshold):
+            draft = self.generator.generate(query, sources, history)
+            if not draft.abstained:
+                text, cited = citations.resolve(draft.text, sources)
+                abstained = not cited
+        related: list[Citation] = []
+        if abstained:
+            text = self.refusal.render(question=question.strip())
+            related = [citations.to_citation(n, s) for n, s in enumerate(sources[:RELATED], 1)]
+        done = time.perf_counter()
+        return Answer(
+            answer=text,
+            abstained=abstained,
+            citations=cited,
+            query=query,
+            timings_ms=Timings(
+                retrieve=round((retrieved - started) * 1000, 2),
+                generate=round((done - retrieved) * 1000, 2),
+                total=round((done - started) * 1000, 2),
+            ),
+            related=related,
+        )
+
+
+def retriever_idf(retriever: Retriever) -> dict[str, float]:
+    """Inverse document frequency of every term over the collection's passages."""
+    df: dict[str, int] = {}
+    for p in retriever.passages.values():
+        for t in set(terms(p.text)):
+            df[t] = df.get(t, 0) + 1
+    n = max(len(retriever.passages), 1)
+    return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}

@@ -1,0 +1,142 @@
+"""The catalog: which documents and passages are live. It is the ingest's commit point.
+
+Every document is replaced in one SQLite transaction, after its vectors are in the store and
+before the old ones are deleted; so a crash at any moment leaves either the old or the new
+version live, never half of one. Vectors the catalog does not list are orphans from an
+interrupted run: retrieval ignores them and the next ingest deletes them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.split import Passage
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY, path TEXT NOT NULL, file_hash TEXT NOT NULL, doc_id TEXT NOT NULL,
+    title TEXT NOT NULL, date TEXT, text TEXT NOT NULL, passages INTEGER NOT NULL,
+    ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, source TEXT NOT NULL, ord INTEGER NOT NULL,
+    text TEXT NOT NULL, section TEXT, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_source ON passages(source);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    source: str
+    path: str
+    file_hash: str
+    doc_id: str
+    title: str
+    date: str | None
+    passages: int
+
+
+class Catalog:
+    """SQLite file under the data dir (WAL mode, so readers never block the ingest)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- reading -----------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            "SELECT source, path, file_hash, doc_id, title, date, passages FROM documents ORDER BY source"
+        ).fetchall()
+        return [DocumentRecord(*r) for r in rows]
+
+    def document(self, source: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            "SELECT source, path, file_hash, doc_id, title, date, passages FROM documents WHERE source=?",
+            (source,),
+        ).fetchone()
+        return DocumentRecord(*row) if row else None
+
+    def document_text(self, source: str) -> str | None:
+        row = self._db.execute("SELECT text FROM documents WHERE source=?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def passages(self, ids: Sequence[str] | None = None) -> list[Passage]:
+        cols = 'id, source, ord, text, section, start, "end", hash'
+        if ids is None:
+            rows = self._db.execute(f"SELECT {cols} FROM passages ORDER BY source, ord").fetchall()
+            return [Passage(*r) for r in rows]
+        found: dict[str, Passage] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT {cols} FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
+            for r in self._db.execute(q, chunk):
+                found[r[0]] = Passage(*r)
+        return [found[i] for i in ids if i in found]
+
+    def passage_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT id FROM passages")}
+
+    def version(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- writing (each method is one transaction) ----------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def replace_document(
+        self, record: DocumentRecord, text: str, passages: Iterable[Passage]
+    ) -> list[str]:
+        """Make ``record`` live with its passages; return the ids of the version it replaced."""
+        with self._db:
+            old = [r[0] for r in self._db.execute("SELECT id FROM passages WHERE source=?", (record.source,))]
+            self._db.execute("DELETE FROM passages WHERE source=?", (record.source,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.source, record.path, record.file_hash, record.doc_id, record.title,
+                 record.date, text, record.passages, time.time()),
+            )
+            self._db.executemany(
+                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p.id, record.doc_id, p.source, p.ord, p.text, p.section, p.start, p.end, p.hash)
+                 for p in passages],
+            )
+            self._bump()
+        new_ids = {p for p in self._db.execute("SELECT id FROM passages WHERE source=?", (record.source,))}
+        return [i for i in old if (i,) not in new_ids]
+
+    def remove_document(self, source: str) -> list[str]:
+        """Drop a document; return its passage ids (to delete from the store afterwards)."""
+        with self._db:
+            old = [r[0] for r in self._db.execute("SELECT id FROM passages WHERE source=?", (source,))]
+            self._db.execute("DELETE FROM passages WHERE source=?", (source,))
+            self._db.execute("DELETE FROM documents WHERE source=?", (source,))
+            self._bump()
+        return old
+
+    def _bump(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta VALUES ('version', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )

@@ -1,0 +1,94 @@
+"""The keyword (BM25) index beside the vector store, built with ``bm25s``.
+
+It is derived data: rebuilt from the catalog after every ingest and saved with the catalog
+version it was built from; a stale or missing copy is rebuilt on load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+_STEMMER = None
+
+
+def _stemmer():  # type: ignore[no-untyped-def]
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER
+
+
+def tokenize(texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    import bm25s
+
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+
+class KeywordIndex:
+    """BM25 over passage texts; ``search`` returns ``(passage id, score)`` best first."""
+
+    def __init__(self, ids: list[str], retriever) -> None:  # type: ignore[no-untyped-def]
+        self.ids = ids
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> KeywordIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        if texts:
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls(list(ids), retriever)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        tokens = tokenize([query])
+        if not tokens.vocab or not any(len(t) for t in tokens.ids):
+            return []
+        k = min(k, len(self.ids))
+        docs, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def save(self, directory: Path, version: int) -> None:
+        """Write to a fresh folder and swap it in, so a crash never leaves a torn index."""
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self._retriever.save(str(tmp / "bm25"))
+        (tmp / "ids.json").write_text(json.dumps({"version": version, "ids": self.ids}))
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, version: int) -> KeywordIndex | None:
+        """The saved index if it matches ``version``, else ``None`` (caller rebuilds)."""
+        import bm25s
+
+        meta = directory / "ids.json"
+        if not meta.exists():
+            return None
+        data = json.loads(meta.read_text())
+        if data.get("version") != version:
+            return None
+        if not data["ids"]:
+            return cls([], bm25s.BM25())
+        retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
+        return cls(data["ids"], retriever)
+
+
+def scores_to_array(pairs: list[tuple[str, float]]) -> np.ndarray:
+    return np.array([s for _, s in pairs], dtype=np.float32)

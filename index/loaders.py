@@ -1,0 +1,116 @@
+"""Read a file into raw text: one function per file type, one error type for every failure.
+
+Each loader returns the text as the file holds it (markup reduced to plain text or markdown
+headings); cleaning and structure recovery happen later.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.errors import DocumentError
+
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED
+
+
+def load_text(path: Path, source: str | None = None) -> str:
+    """Return the text of ``path`` or raise :class:`DocumentError` naming the file and problem."""
+    name = source or path.name
+    suffix = path.suffix.lower()
+    loader = _LOADERS.get(suffix)
+    if loader is None:
+        raise DocumentError(
+            name, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED)})"
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(name, "file not found") from None
+    except PermissionError:
+        raise DocumentError(name, "unreadable: permission denied (check the file's permissions)") from None
+    except OSError as exc:
+        raise DocumentError(name, f"unreadable: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise DocumentError(name, "empty file: nothing to ingest")
+    text = loader(data, name)
+    if not text.strip():
+        raise DocumentError(name, "no text could be extracted (is it a scanned image? run OCR first)")
+    return text
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode text bytes: UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is refused."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError(name, "undecodable UTF-16 text") from None
+    if b"\x00" in data[:8192]:
+        raise DocumentError(name, "binary file, not text (expected .txt/.md/.html text or a .pdf)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            name, f"undecodable text: not UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+        ) from None
+
+
+def _load_plain(data: bytes, name: str) -> str:
+    return decode_text(data, name)
+
+
+_BLOCK_TAGS = ("p", "div", "li", "tr", "br", "section", "article", "table", "blockquote", "pre")
+
+
+def _load_html(data: bytes, name: str) -> str:
+    from bs4 import BeautifulSoup  # light, but only needed for HTML
+
+    soup = BeautifulSoup(decode_text(data, name), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+        tag.decompose()
+    for level in range(1, 7):
+        for h in soup.find_all(f"h{level}"):
+            h.replace_with(f"\n\n{'#' * level} {h.get_text(' ', strip=True)}\n\n")
+    for cell in soup.find_all(["td", "th"]):
+        cell.append("\t")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.append("\n")
+    return soup.get_text()
+
+
+def _load_pdf(data: bytes, name: str) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data.lstrip().startswith(b"%PDF"):
+        raise DocumentError(name, "broken PDF: the file does not start with a PDF header")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentError(name, "encrypted PDF: decrypt it before ingesting")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(name, f"broken PDF: {exc}") from None
+    # pypdf leaves form feeds and trailing spaces; page breaks become paragraph breaks
+    return "\n\n".join(re.sub(r"[ \t]+\n", "\n", p) for p in pages)
+
+
+_LOADERS: dict[str, Callable[[bytes, str], str]] = {
+    ".txt": _load_plain,
+    ".md": _load_plain,
+    ".markdown": _load_plain,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".pdf": _load_pdf,
+}

@@ -1,0 +1,225 @@
+"""Ingest: load -> clean/structure -> split -> embed -> store, incrementally and crash-safely.
+
+Per document: its new vectors go into the store under new ids, then the catalog switches to
+the new version in one transaction, then the old vectors are deleted. Unchanged files (same
+bytes, same pipeline settings) are skipped; files gone from an ingested folder are removed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.errors import AssistantError, DocumentError, StoreError
+from assistant.settings import Settings
+from index import loaders, structure
+from index.catalog import Catalog, DocumentRecord
+from index.embed.base import Embedder, embed_batched
+from index.keyword import KeywordIndex
+from index.split import Passage, split_document
+from index.store.base import VectorStore
+
+PIPELINE_VERSION = "1"  # bump when cleaning/splitting changes, so every document is redone
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did; ``failed`` holds ``(source, problem)`` pairs."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    passages: int = 0
+    total_passages: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"{self.passages} passages embedded ({self.total_passages} in the collection) "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class _Work:
+    source: str
+    path: Path
+    file_hash: str
+    doc_id: str
+    previous: DocumentRecord | None
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[tuple[str, Path]], list[Path], list[tuple[str, str]]]:
+    """Files to ingest as ``(source name, path)``, the folders walked, and paths that failed."""
+    files: list[tuple[str, Path]] = []
+    folders: list[Path] = []
+    failed: list[tuple[str, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            folders.append(path.resolve())
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    files.append((rel.as_posix(), f))
+        elif path.is_file():
+            files.append((path.name, path))
+        else:
+            failed.append((str(path), "no such file or folder"))
+    return files, folders, failed
+
+
+def signature(settings: Settings, embedder_name: str) -> str:
+    return f"{PIPELINE_VERSION}|{settings.chunk_tokens}|{settings.chunk_overlap}|{embedder_name}"
+
+
+@contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    """One ingest at a time per data dir (a second one fails fast with a clear message)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AssistantError(f"another ingest is running on {data_dir}; wait for it to finish") from None
+        yield
+
+
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    catalog: Catalog,
+    store: VectorStore,
+    embedder_factory: Callable[[], Embedder],
+    embedder_name: str,
+    on_progress: ProgressFn | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+) -> IngestReport:
+    """Bring the collection in line with ``paths``. Never raises for one bad document: it is
+    reported in ``failed`` and everything else is still ingested."""
+    started = time.perf_counter()
+    report = IngestReport()
+    built_with = catalog.get_meta("embedder")
+    if built_with and built_with != embedder_name:
+        raise StoreError(
+            f"the collection in {settings.data_dir} was built with {built_with}, not {embedder_name}; "
+            "set ASSISTANT_EMBEDDER back or ingest into a new ASSISTANT_DATA_DIR"
+        )
+    _collect_orphans(catalog, store)
+    files, folders, report.failed = discover(paths)
+    sig = signature(settings, embedder_name)
+    work: list[_Work] = []
+    seen: set[str] = set()
+    for source, path in files:
+        seen.add(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.failed.append((source, f"unreadable: {exc.strerror or exc}"))
+            continue
+        file_hash = hashlib.sha256(data).hexdigest()
+        doc_id = hashlib.sha256(f"{sig}|{source}|{file_hash}".encode()).hexdigest()[:16]
+        previous = catalog.document(source)
+        if previous and previous.doc_id == doc_id:
+            report.unchanged.append(source)
+        else:
+            work.append(_Work(source, path, file_hash, doc_id, previous))
+
+    if work:
+        if count_tokens is None:
+            from index.embed.tokenizer import token_counter
+
+            count_tokens = token_counter()
+        prepared: list[tuple[_Work, structure.StructuredDocument, list[Passage]]] = []
+        for item in work:
+            try:
+                raw = loaders.load_text(item.path, item.source)
+                doc = structure.parse(raw, item.source)
+                passages = split_document(
+                    doc, item.source, item.doc_id, count_tokens, settings.chunk_tokens, settings.chunk_overlap
+                )
+                if not passages:
+                    raise DocumentError(item.source, "no text left after cleaning")
+            except DocumentError as exc:
+                report.failed.append((exc.source, exc.problem))
+                continue
+            prepared.append((item, doc, passages))
+        total = sum(len(p) for _, _, p in prepared)
+        done = 0
+        embedder = embedder_factory() if prepared else None
+        if embedder is not None and not built_with:
+            catalog.set_meta("embedder", embedder_name)
+        for item, doc, passages in prepared:
+            assert embedder is not None
+
+            def tick(n: int, _base: int = done) -> None:
+                nonlocal done
+                done += n
+                if on_progress:
+                    on_progress(done, total)
+
+            vectors = embed_batched(
+                embedder, [p.embedding_text() for p in passages], settings.embed_batch_size, tick
+            )
+            metas = [{"source": p.source, "ord": p.ord, "doc_id": item.doc_id} for p in passages]
+            store.add([p.id for p in passages], vectors, metas)
+            record = DocumentRecord(
+                item.source, str(item.path.resolve()), item.file_hash, item.doc_id, doc.title, doc.date, len(passages)
+            )
+            stale = catalog.replace_document(record, doc.text, passages)  # the commit point
+            if stale:
+                store.delete(stale)
+            (report.updated if item.previous else report.added).append(item.source)
+            report.passages += len(passages)
+
+    for record in catalog.documents():
+        path = Path(record.path)
+        if record.source not in seen and any(_inside(path, f) for f in folders) and not path.exists():
+            stale = catalog.remove_document(record.source)
+            store.delete(stale)
+            report.removed.append(record.source)
+
+    changed = report.added or report.updated or report.removed
+    keyword_index(settings, catalog, rebuild=bool(changed))
+    report.total_passages = len(catalog.passage_ids())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _collect_orphans(catalog: Catalog, store: VectorStore) -> None:
+    """Vectors left by an interrupted ingest (in the store, not in the catalog) are deleted."""
+    orphans = store.ids() - catalog.passage_ids()
+    if orphans:
+        store.delete(sorted(orphans))
+
+
+def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> KeywordIndex:
+    """The BM25 index for the catalog's current version, loaded or (re)built and saved."""
+    version = catalog.version()
+    if not rebuild:
+        loaded = KeywordIndex.load(settings.keyword_dir, version)
+        if loaded is not None:
+            return loaded
+    passages = catalog.passages()
+    index = KeywordIndex.build([p.id for p in passages], [p.embedding_text() for p in passages])
+    index.save(settings.keyword_dir, version)
+    return index

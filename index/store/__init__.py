@@ -1,0 +1,1 @@
+"""Vector stores: one small interface, one adapter per backend."""
