@@ -164,6 +164,45 @@ def prepare() -> None:
     typer.echo(f"embedder ready: {embedder.name} in {settings.model_dir}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (ASSISTANT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (ASSISTANT_PORT).")] = None,
+) -> None:
+    """Start the web app: chat page at /, REST API at /api, OpenAI-compatible API at /v1."""
+    from assistant.server import serve as run_server
+
+    settings = _settings()
+    try:
+        run_server(settings, host or settings.host, port or settings.port)
+    except AssistantError as exc:
+        _fail(str(exc))
+
+
+@app.command(name="eval")
+def evaluate(
+    check: Annotated[bool, typer.Option("--check", help="Fail when a metric regresses against eval/baseline.json.")] = False,
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Write this run's metrics as the new baseline.")] = False,
+    out: Annotated[Path, typer.Option(help="Folder for the JSON, Markdown and HTML reports.")] = Path("eval/reports"),
+    baselines: Annotated[bool, typer.Option(help="Also run the plain LlamaIndex and keyword-only baselines.")] = True,
+) -> None:
+    """Run the evaluation set through the real answer path and score it."""
+    from eval.runner import run_cli
+
+    code = run_cli(_settings(), check=check, update_baseline=update_baseline, out=out, baselines=baselines)
+    raise typer.Exit(code)
+
+
+@app.command()
+def bench(
+    out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("bench/results.json"),
+) -> None:
+    """Run the speed and memory benchmarks and write their figures to a JSON file."""
+    from bench.run import run_all
+
+    run_all(_settings(), out)
+
+
 def main() -> None:
     app()
 
