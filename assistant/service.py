@@ -8,17 +8,23 @@ calls this one path.
 from __future__ import annotations
 
 import math
+import queue
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Literal
 
 from assistant import citations
 from assistant.abstain import Evidence, assess, should_abstain
 from assistant.citations import Source
 from assistant.conversation import condense
 from assistant.errors import IndexNotBuiltError
-from assistant.generators.base import Generator
+from assistant.generators.base import Draft, Generator
 from assistant.generators.extractive import ExtractiveGenerator
+from assistant.generators.llm import could_be_refusal, to_draft
+from assistant.generators.verify import Verification, verify_draft
 from assistant.models import Answer, Citation, Message, Timings
 from assistant.prompts import load_prompt
 from assistant.question import analyse
@@ -28,6 +34,10 @@ from assistant.text import terms
 from index.catalog import Catalog
 
 RELATED = 3
+
+StreamEvent = tuple[Literal["delta"], str] | tuple[Literal["answer"], Answer]
+# set only inside ask_stream's worker thread: where the draft's text goes as it is generated
+_STREAM_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("stream_sink", default=None)
 
 
 @dataclass
@@ -40,6 +50,8 @@ class Trace:
 
 class Assistant:
     """Answers questions about one collection."""
+
+    last_verification: Verification | None = None
 
     def __init__(self, settings: Settings, catalog: Catalog, retriever: Retriever, generator: Generator) -> None:
         self.settings = settings
@@ -85,7 +97,7 @@ class Assistant:
         self.last_trace = Trace(hits, evidence)
         text, cited, abstained = "", [], True
         if sources and not should_abstain(evidence, self.settings.abstain_threshold):
-            draft = self.generator.generate(query, sources, history)
+            draft = self._draft(query, sources, history)
             if not draft.abstained:
                 text, cited = citations.resolve(draft.text, sources)
                 abstained = not cited
@@ -106,6 +118,68 @@ class Assistant:
             ),
             related=related,
         )
+
+    def ask_stream(
+        self, question: str, history: Sequence[Message] = (), top_k: int | None = None
+    ) -> Iterator[StreamEvent]:
+        """:meth:`ask`, streamed for a chat UI or an SSE endpoint: ``("delta", text)`` pieces of
+        the generator's draft as they arrive, then one ``("answer", Answer)``.
+
+        The deltas are the *unverified* draft (a refusal token is never sent); the final answer
+        is authoritative: verified, markers renumbered, or the refusal with related passages.
+        A UI shows the deltas while they come and then replaces them with ``answer.answer``.
+        Errors (e.g. :class:`GeneratorError`) are raised from the iterator, as from ``ask``.
+
+        >>> for kind, value in bot.ask_stream("How many standards?"):  # doctest: +SKIP
+        ...     print(value if kind == "delta" else value.model_dump_json())
+        """
+        events: queue.Queue[tuple[str, object]] = queue.Queue()
+
+        def work() -> None:
+            # a new thread starts with an empty context: the sink is seen by this ask only
+            _STREAM_SINK.set(lambda piece: events.put(("delta", piece)))
+            try:
+                events.put(("answer", self.ask(question, history, top_k)))
+            except BaseException as exc:  # handed to the consumer, raised there
+                events.put(("error", exc))
+
+        threading.Thread(target=work, name="ask-stream", daemon=True).start()
+        while True:
+            kind, value = events.get()
+            if kind == "error":
+                assert isinstance(value, BaseException)
+                raise value
+            if kind == "delta":
+                assert isinstance(value, str)
+                yield ("delta", value)
+            else:
+                assert isinstance(value, Answer)
+                yield ("answer", value)
+                return
+
+    def _draft(self, query: str, sources: Sequence[Source], history: Sequence[Message]) -> Draft:
+        """The generator's draft; a language model's is verified against its sources (an
+        extractive draft quotes them). Inside :meth:`ask_stream` the text is streamed too."""
+        sink = _STREAM_SINK.get()
+        if sink is None:
+            draft = self.generator.generate(query, sources, history)
+        else:
+            draft = to_draft(_relay(self.generator.stream(query, sources, history), sink))
+        if isinstance(self.generator, ExtractiveGenerator):
+            return draft
+        draft, self.last_verification = verify_draft(draft, sources, self.retriever.embedder.embed)
+        return draft
+
+
+def _relay(pieces: Iterator[str], sink: Callable[[str], None]) -> str:
+    """Pass streamed pieces on while collecting them; hold back what may be a refusal token."""
+    text, sent = "", 0
+    for piece in pieces:
+        text += piece
+        if not could_be_refusal(text):
+            sink(text[sent:])
+            sent = len(text)
+    return text
 
 
 def retriever_idf(retriever: Retriever) -> dict[str, float]:

@@ -107,8 +107,8 @@ class ExtractiveGenerator:
                 covered |= c.covered
                 length += len(c.text)
         # sentences of one passage read best in their own order
-        chosen.sort(key=lambda c: (chosen.index(c) if c.source != best.source else 0, c.source, c.position))
-        return chosen
+        first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
+        return sorted(chosen, key=lambda c: (first_use[c.source], c.position))
 
     def generate(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Draft:
         q = analyse(question)

@@ -13,9 +13,25 @@ if TYPE_CHECKING:
 
 
 def make_generator(settings: Settings, retriever: Retriever | None = None) -> Generator:
+    """The generator ``ASSISTANT_GENERATOR`` names. Language-model backends contact nothing
+    here; ``llamacpp`` loads its model file here (once, at start-up)."""
     if settings.generator == "extractive":
         from assistant.generators.extractive import ExtractiveGenerator
         from assistant.service import retriever_idf
 
         return ExtractiveGenerator(retriever_idf(retriever) if retriever else None)
-    raise GeneratorError(f"generator {settings.generator!r} is not available yet; use ASSISTANT_GENERATOR=extractive")
+    if settings.generator == "openai":
+        from assistant.generators.openai_compat import make_openai_generator
+
+        return make_openai_generator(settings)
+    if settings.generator == "ollama":
+        from assistant.generators.ollama import make_ollama_generator
+
+        return make_ollama_generator(settings)
+    if settings.generator == "llamacpp":
+        from assistant.generators.llamacpp import make_llamacpp_generator
+
+        return make_llamacpp_generator(settings)
+    raise GeneratorError(
+        f"unknown generator {settings.generator!r}: set ASSISTANT_GENERATOR to extractive, openai, ollama or llamacpp"
+    )

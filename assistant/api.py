@@ -1,0 +1,152 @@
+"""The REST API under ``/api``: ask, chat with server-side sessions, documents, feedback.
+
+Every handler calls :class:`assistant.runtime.Runtime`; domain errors become JSON with a proper
+status in :mod:`assistant.server` (never an error inside a 200).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from assistant.documents import NotFoundError, TooLargeError
+from assistant.feedback import Feedback
+from assistant.models import Answer, AskRequest, DocumentInfo
+from assistant.runtime import Runtime
+from assistant.sessions import Session, SessionSummary
+
+
+class ChatRequest(BaseModel):
+    """A question in a conversation the server keeps; omit ``session_id`` to start one."""
+
+    question: str = Field(min_length=1, max_length=4000)
+    session_id: str | None = Field(None, max_length=64)
+    top_k: int | None = Field(None, ge=1, le=50)
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    answer: Answer
+
+
+class UploadResponse(BaseModel):
+    document: DocumentInfo
+    replaced: bool
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+
+
+class ApiKeyError(Exception):
+    """Missing (401) or wrong (403) API key."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def require_key(request: Request, credentials: Credentials) -> None:
+    """When ``ASSISTANT_API_KEY`` is set, changing the collection needs ``Authorization: Bearer``."""
+    key = runtime(request).settings.api_key
+    if key is None or not key.get_secret_value():
+        return
+    if credentials is None or not credentials.credentials:
+        raise ApiKeyError(status.HTTP_401_UNAUTHORIZED, "this endpoint needs `Authorization: Bearer <ASSISTANT_API_KEY>`")
+    if not secrets.compare_digest(credentials.credentials.encode(), key.get_secret_value().encode()):
+        raise ApiKeyError(status.HTTP_403_FORBIDDEN, "wrong API key")
+
+
+router = APIRouter(prefix="/api", tags=["assistant"])
+
+
+@router.post("/ask", response_model=Answer)
+async def ask(body: AskRequest, rt: RuntimeDep) -> Answer:
+    """Answer one question with cited sources (the same JSON as `assistant ask --json`)."""
+    return await run_in_threadpool(rt.ask, body.question, body.history, body.top_k)
+
+
+@router.post("/chat", response_model=ChatResponse)
+async def chat(body: ChatRequest, rt: RuntimeDep) -> ChatResponse:
+    """Answer within a conversation kept on the server (created when ``session_id`` is absent)."""
+    store = rt.sessions
+    assert store is not None
+    rt.require()  # 503 before a session is created for nothing
+    if body.session_id is None:
+        sid = store.create()
+    elif store.exists(body.session_id):
+        sid = body.session_id
+    else:
+        raise NotFoundError(f"no session {body.session_id!r}; omit session_id to start one")
+    history = store.history(sid)
+    answer = await run_in_threadpool(rt.ask, body.question, history, body.top_k)
+    store.append(sid, body.question, answer)
+    return ChatResponse(session_id=sid, answer=answer)
+
+
+@router.get("/sessions", response_model=list[SessionSummary])
+def list_sessions(rt: RuntimeDep, limit: int = 50) -> list[SessionSummary]:
+    """Recent conversations, most recent first."""
+    assert rt.sessions is not None
+    return rt.sessions.list(max(1, min(limit, 500)))
+
+
+@router.get("/sessions/{session_id}", response_model=Session)
+def get_session(session_id: str, rt: RuntimeDep) -> Session:
+    """One conversation with every answer and its citations."""
+    assert rt.sessions is not None
+    session = rt.sessions.get(session_id)
+    if session is None:
+        raise NotFoundError(f"no session {session_id!r}")
+    return session
+
+
+@router.get("/documents", response_model=list[DocumentInfo])
+def list_documents(rt: RuntimeDep) -> list[DocumentInfo]:
+    """The documents in the collection."""
+    return rt.documents()
+
+
+@router.post(
+    "/documents", response_model=UploadResponse, status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_key)],
+)
+async def upload_document(file: Annotated[UploadFile, File()], rt: RuntimeDep) -> UploadResponse:
+    """Add (or replace) one document; it is searchable as soon as this returns."""
+    limit = rt.settings.max_upload_mb * 1024 * 1024
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(f"{file.filename}: larger than the {rt.settings.max_upload_mb} MB limit (ASSISTANT_MAX_UPLOAD_MB)")
+    info, replaced = await run_in_threadpool(rt.upload, file.filename or "", data)
+    return UploadResponse(document=info, replaced=replaced)
+
+
+@router.delete(
+    "/documents/{source:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_key)]
+)
+async def delete_document(source: str, rt: RuntimeDep) -> None:
+    """Remove a document from the collection (an uploaded file is deleted from disk too)."""
+    await run_in_threadpool(rt.delete, source)
+
+
+@router.post("/feedback", response_model=FeedbackResponse, status_code=status.HTTP_201_CREATED)
+def feedback(body: Feedback, rt: RuntimeDep) -> FeedbackResponse:
+    """Record a thumbs up or down (with an optional comment) on an answer."""
+    assert rt.feedback is not None
+    return FeedbackResponse(id=rt.feedback.add(body))

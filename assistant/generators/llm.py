@@ -1,0 +1,146 @@
+"""What every language-model generator shares: the messages it sends, how it reads the reply,
+and a bounded retry around a LlamaIndex chat model.
+
+The messages are always, in order: the system prompt (``prompts/system.txt``, which says the
+sources are data, not instructions), the last few turns of the conversation, then one user
+message rendered from ``prompts/answer.txt`` holding the numbered sources (formatted by
+:func:`assistant.citations.format_for_prompt`, the one owner of that format) and the question.
+A reply containing ``NOT_IN_SOURCES`` is an abstention.
+
+Each backend module (``openai_compat``, ``ollama``, ``llamacpp``) only builds its LlamaIndex
+LLM and says how its exceptions read (:class:`Failure`); retrying and error translation live
+here, once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant import citations
+from assistant.citations import Source
+from assistant.errors import GeneratorError
+from assistant.generators.base import Draft
+from assistant.models import Message
+from assistant.prompts import load_prompt
+
+NOT_IN_SOURCES = "NOT_IN_SOURCES"
+HISTORY_MESSAGES = 6  # the last three exchanges: enough to resolve "it", short enough to fit
+MAX_ANSWER_TOKENS = 512  # the prompt asks for 1-3 sentences; this bounds a model that rambles
+BACKOFF_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One chat message as sent to a model (``role`` is system, user or assistant)."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a backend's exception reads: the message for the user and whether to try again."""
+
+    message: str
+    retryable: bool
+
+
+def build_messages(question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> list[Turn]:
+    """System prompt, earlier turns, then the sources and the question (see the module doc).
+
+    Earlier answers lose their ``[n]`` markers: they pointed at an earlier turn's sources and
+    would otherwise be read as citations of this turn's sources.
+    """
+    turns = [Turn("system", load_prompt("system").render())]
+    for m in list(history)[-HISTORY_MESSAGES:]:
+        content = citations.strip_markers(m.content) if m.role == "assistant" else m.content
+        if content.strip():
+            turns.append(Turn(m.role, content))
+    prompt = load_prompt("answer").render(sources=citations.format_for_prompt(sources), question=question.strip())
+    turns.append(Turn("user", prompt))
+    return turns
+
+
+def to_draft(reply: str) -> Draft:
+    """A model's reply as a draft: empty or ``NOT_IN_SOURCES`` means the sources do not answer."""
+    text = reply.strip()
+    if not text or NOT_IN_SOURCES in text:
+        return Draft("", abstained=True)
+    return Draft(text)
+
+
+def could_be_refusal(text: str) -> bool:
+    """True while a streamed reply may still turn out to be ``NOT_IN_SOURCES`` (hold it back)."""
+    head = text.strip()
+    return NOT_IN_SOURCES.startswith(head) or head.startswith(NOT_IN_SOURCES)
+
+
+class ChatGenerator:
+    """A :class:`~assistant.generators.base.Generator` around a LlamaIndex chat LLM.
+
+    ``explain`` reads a backend exception (``None``: not a backend failure, re-raised as is);
+    retryable failures are tried again up to ``retries`` times, a stream only while it has not
+    yielded anything. Every failure leaves as a :class:`GeneratorError`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        llm: Any,
+        explain: Callable[[BaseException], Failure | None],
+        retries: int = 0,
+    ) -> None:
+        self.name = name
+        self.llm = llm
+        self.explain = explain
+        self.retries = retries
+
+    def generate(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Draft:
+        messages = _chat_messages(build_messages(question, sources, history))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.llm.chat(messages)
+            except Exception as exc:  # translated or re-raised below
+                self._give_up_or_wait(exc, attempt)
+                continue
+            return to_draft(response.message.content or "")
+
+    def stream(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Iterator[str]:
+        messages = _chat_messages(build_messages(question, sources, history))
+        attempt = 0
+        while True:
+            attempt += 1
+            started = False
+            try:
+                for chunk in self.llm.stream_chat(messages):
+                    if chunk.delta:
+                        started = True
+                        yield chunk.delta
+                return
+            except Exception as exc:
+                if started:
+                    # half an answer was shown: starting again would repeat it
+                    self._give_up_or_wait(exc, self.retries + 1)
+                self._give_up_or_wait(exc, attempt)
+
+    def _give_up_or_wait(self, exc: Exception, attempt: int) -> None:
+        """Raise a :class:`GeneratorError` unless ``exc`` is retryable and attempts remain."""
+        failure = self.explain(exc)
+        if failure is None:
+            raise exc
+        if failure.retryable and attempt <= self.retries:
+            time.sleep(BACKOFF_SECONDS * attempt)
+            return
+        tries = f" (tried {attempt} times)" if attempt > 1 else ""
+        raise GeneratorError(failure.message + tries) from exc
+
+
+def _chat_messages(turns: Sequence[Turn]) -> list[Any]:
+    from llama_index.core.llms import ChatMessage
+
+    return [ChatMessage(role=t.role, content=t.content) for t in turns]

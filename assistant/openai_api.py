@@ -1,0 +1,146 @@
+"""An OpenAI-compatible face under ``/v1`` so existing clients (the ``openai`` SDK, chat UIs)
+can talk to the assistant. The last user message is the question, earlier turns its history;
+the reply's content is the answer with its ``[n]`` markers and a ``citations`` array beside
+it (top level of the response, and on the final chunk when streaming).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.api import RuntimeDep
+from assistant.errors import AssistantError
+from assistant.models import Answer, Message
+
+MODEL_ID = "offline-assistant"
+
+
+class BadRequest(AssistantError):
+    """A request the OpenAI face cannot answer (400)."""
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # temperature, max_tokens...: accepted, not used
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    top_k: int | None = Field(None, ge=1, le=50)
+
+
+def split_messages(messages: list[ChatMessage]) -> tuple[str, list[Message]]:
+    """The question (last message, which must be the user's) and the user/assistant history."""
+    last = messages[-1]
+    question = last.text().strip()
+    if last.role != "user" or not question:
+        raise BadRequest("the last message must be a non-empty user message (the question)")
+    history = [
+        Message(role=m.role, content=m.text())  # type: ignore[arg-type]
+        for m in messages[:-1]
+        if m.role in ("user", "assistant") and m.text().strip()
+    ]
+    return question, history
+
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    """The one model this server offers."""
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}]}
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(body: ChatCompletionRequest, rt: RuntimeDep) -> dict[str, Any] | StreamingResponse:
+    """Chat completion over the collection (``stream: true`` for server-sent events)."""
+    question, history = split_messages(body.messages)
+    rt.require()
+    cid = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if not body.stream:
+        answer = await run_in_threadpool(rt.ask, question, history, body.top_k)
+        return {
+            "id": cid, "object": "chat.completion", "created": created, "model": body.model,
+            "choices": [{
+                "index": 0, "message": {"role": "assistant", "content": answer.answer},
+                "finish_reason": "stop", "logprobs": None,
+            }],
+            "usage": _usage(question, history, answer),
+            "citations": _citations(answer),
+            "abstained": answer.abstained,
+        }
+    events = rt.stream(question, history, body.top_k)
+    # the first event is pulled here so retrieval errors still get a real status code
+    first = await run_in_threadpool(next, events, None)
+    return StreamingResponse(
+        _sse(cid, created, body.model, first, events), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _sse(cid: str, created: int, model: str, first: Any, events: Iterator[Any]) -> Iterator[str]:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        body = {
+            "id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    sent = ""
+    answer: Answer | None = None
+    stream = [first] if first is not None else []
+    try:
+        for kind, value in _chain(stream, events):
+            if kind == "delta":
+                sent += value
+                yield chunk({"content": value})
+            elif kind == "answer":
+                answer = value
+    except AssistantError as exc:  # mid-stream: the status is sent already, so say it in-band
+        yield f"data: {json.dumps({'error': {'message': str(exc), 'type': type(exc).__name__}})}\n\n"
+        return
+    if answer is not None:
+        if answer.answer.startswith(sent) and len(answer.answer) > len(sent):
+            yield chunk({"content": answer.answer[len(sent):]})
+        yield chunk({}, "stop", citations=_citations(answer), abstained=answer.abstained)
+    yield "data: [DONE]\n\n"
+
+
+def _chain(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    yield from head
+    yield from rest
+
+
+def _citations(answer: Answer) -> list[dict[str, Any]]:
+    return [c.model_dump() for c in answer.citations]
+
+
+def _usage(question: str, history: list[Message], answer: Answer) -> dict[str, int]:
+    # word counts: the extractive generator has no tokenizer of its own; clients only need a shape
+    prompt = len(question.split()) + sum(len(m.content.split()) for m in history)
+    completion = len(answer.answer.split())
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}

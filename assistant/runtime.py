@@ -1,0 +1,101 @@
+"""What the web app holds while it runs: the loaded :class:`Assistant` (or why there is none),
+the session and feedback stores, and the document operations that reload the assistant.
+
+Built by the app's lifespan, once; the HTTP API, the OpenAI-compatible API and the page all
+call it, so they answer the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+
+from assistant import documents
+from assistant.errors import IndexNotBuiltError
+from assistant.feedback import FeedbackStore, open_feedback
+from assistant.models import Answer, DocumentInfo, Message
+from assistant.service import Assistant
+from assistant.sessions import SessionStore, open_sessions
+from assistant.settings import Settings
+
+Event = tuple[str, "str | Answer"]
+_PIECE = re.compile(r"\S+\s*|\s+")
+
+
+class Runtime:
+    """The app's long-lived state. ``assistant`` is ``None`` until an index exists."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
+        self.settings = settings
+        self.assistant = assistant
+        self.problem: str | None = None
+        self.sessions: SessionStore | None = None
+        self.feedback: FeedbackStore | None = None
+        self._reload = threading.Lock()
+
+    def start(self) -> None:
+        """Open the stores and load the models (blocking: call it from a worker thread)."""
+        self.sessions = open_sessions(self.settings.data_dir)
+        self.feedback = open_feedback(self.settings.data_dir)
+        if self.assistant is None:
+            self.reload()
+
+    def close(self) -> None:
+        for store in (self.sessions, self.feedback):
+            if store is not None:
+                store.close()
+
+    def reload(self) -> None:
+        """(Re)open the collection so new or deleted documents are seen; an empty or missing
+        index leaves the app up without an assistant."""
+        with self._reload:
+            try:
+                bot = Assistant.from_settings(self.settings)
+            except IndexNotBuiltError as exc:
+                self.assistant, self.problem = None, str(exc)
+                return
+            self.assistant, self.problem = bot, None
+
+    def require(self) -> Assistant:
+        bot = self.assistant
+        if bot is None:
+            raise IndexNotBuiltError(self.problem or f"no index at {self.settings.data_dir}: run `assistant ingest` first")
+        return bot
+
+    # --- answering -------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
+        return self.require().ask(question, history, top_k)
+
+    def stream(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Iterator[Event]:
+        """``("delta", text)`` pieces, then ``("answer", Answer)``. Uses the assistant's own
+        streaming when it has one; otherwise answers, then hands the text out in pieces."""
+        bot = self.require()
+        own = getattr(bot, "ask_stream", None)
+        if own is not None:
+            yield from own(question, history, top_k)
+            return
+        answer = bot.ask(question, history, top_k)
+        for piece in _PIECE.findall(answer.answer):
+            yield "delta", piece
+        yield "answer", answer
+
+    def document_date(self, source: str) -> str | None:
+        bot = self.assistant
+        if bot is None:
+            return None
+        record = bot.catalog.document(source)
+        return record.date if record else None
+
+    # --- the collection --------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        return documents.list_documents(self.settings)
+
+    def upload(self, filename: str, data: bytes) -> tuple[DocumentInfo, bool]:
+        info = documents.add_upload(self.settings, filename, data)
+        self.reload()
+        return info
+
+    def delete(self, source: str) -> None:
+        documents.delete_document(self.settings, source)
+        self.reload()

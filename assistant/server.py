@@ -1,0 +1,141 @@
+"""The web app: one FastAPI application with the chat page at ``/``, the REST API under
+``/api``, the OpenAI-compatible API under ``/v1``, ``/healthz`` and the OpenAPI docs at ``/docs``.
+
+The models and the collection are loaded once, in the lifespan; a missing index does not stop
+the app (the API answers 503 with what to run, the page says how to build it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from assistant.offline import disable_phone_home
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from assistant.service import Assistant
+
+#: domain error class name -> (HTTP status, short error type)
+STATUS = {
+    "IndexNotBuiltError": (503, "index_not_built"),
+    "GeneratorError": (503, "generator_unavailable"),
+    "StoreError": (503, "store_unavailable"),
+    "EmbedderError": (503, "embedder_unavailable"),
+    "DocumentError": (400, "invalid_document"),
+    "BadRequest": (400, "invalid_request"),
+    "NotFoundError": (404, "not_found"),
+    "ConflictError": (409, "conflict"),
+    "TooLargeError": (413, "too_large"),
+    "ConfigError": (500, "config_error"),
+}
+
+
+def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
+    """Build the app. ``assistant`` lets a caller (the tests) hand in one already loaded;
+    otherwise the lifespan loads it from ``settings``."""
+    disable_phone_home()
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    import anyio
+    import gradio as gr
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from assistant import api, openai_api, ui
+    from assistant.errors import AssistantError
+    from assistant.runtime import Runtime
+
+    runtime = Runtime(settings, assistant)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(runtime.start)
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="Offline document assistant",
+        description="Ask questions about your documents and get answers with cited passages, offline.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+
+    def error(request: Request, status: int, kind: str, message: str) -> JSONResponse:
+        if request.url.path.startswith("/v1/"):  # the shape OpenAI clients parse
+            body: dict[str, Any] = {"error": {"message": message, "type": kind, "code": status}}
+        else:
+            body = {"error": kind, "detail": message}
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(AssistantError)
+    async def domain_error(request: Request, exc: AssistantError) -> JSONResponse:
+        status, kind = STATUS.get(type(exc).__name__, (500, "internal_error"))
+        return error(request, status, kind, str(exc))
+
+    @app.exception_handler(api.ApiKeyError)
+    async def key_error(request: Request, exc: api.ApiKeyError) -> JSONResponse:
+        response = error(request, exc.status_code, "unauthorized" if exc.status_code == 401 else "forbidden", str(exc))
+        if exc.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        status = 400 if request.url.path.startswith("/v1/") else 422
+        return error(request, status, "invalid_request", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error(request, exc.status_code, "http_error", str(exc.detail))
+
+    @app.middleware("http")
+    async def upload_limit(request: Request, call_next: Any) -> Any:
+        # refuse an oversized upload before its body is read and spooled to disk
+        if request.method == "POST" and request.url.path == "/api/documents":
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > settings.max_upload_mb * 1024 * 1024 + 64 * 1024:
+                return error(
+                    request, 413, "too_large",
+                    f"upload larger than the {settings.max_upload_mb} MB limit (ASSISTANT_MAX_UPLOAD_MB)",
+                )
+        return await call_next(request)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        """Liveness, and whether an index is loaded."""
+        bot = runtime.assistant
+        return {
+            "status": "ok",
+            "index": bot is not None,
+            "documents": len(bot.titles) if bot is not None else 0,
+            "generator": getattr(bot.generator, "name", None) if bot is not None else None,
+            "problem": runtime.problem,
+        }
+
+    app.include_router(api.router)
+    app.include_router(openai_api.router)
+    blocks = ui.build(runtime)
+    return gr.mount_gradio_app(
+        app, blocks, path="/", footer_links=["api"], run_history=False, ssr_mode=False, mcp_server=False,
+        theme=gr.themes.Soft(), css=ui.CSS, max_file_size=f"{settings.max_upload_mb}mb", show_error=True,
+    )
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the app with uvicorn and print its URL (never a public share link)."""
+    import uvicorn
+
+    app = create_app(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"Assistant running at http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,194 @@
+"""``assistant eval``: run the evaluation set through the real answer path, score it beside the
+baselines, write JSON/Markdown/HTML reports, and gate regressions against ``eval/baseline.json``.
+
+The set is answered against its own collection (the default documents ingested into
+``<data dir>/eval-index``), so a user's own collection never changes the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assistant.models import Message
+from assistant.settings import Settings
+from eval import report
+from eval.baselines import Ranker, keyword_ranker, llamaindex_ranker
+from eval.dataset import Item, carries, load_items
+from eval.metrics import TurnResult, citation_support, key_facts_ok, relevant_ids, summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = Path(__file__).resolve().parent / "baseline.json"
+DEFAULT_CORPUS = ROOT / "data" / "corpus"
+GATED = {  # metric -> largest tolerated drop (absolute)
+    "hit@5": 0.02, "mrr": 0.02, "ndcg@10": 0.02, "key_fact_accuracy": 0.02,
+    "citation_precision": 0.02, "citation_recall": 0.02, "abstention_correct": 0.02,
+    "abstention_recall": 0.05, "false_refusal_rate": -0.02,
+}
+
+
+def eval_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"data_dir": settings.data_dir / "eval-index", "model_cache": settings.model_dir,
+                "corpus_dir": DEFAULT_CORPUS, "chroma_url": None}
+    )
+
+
+def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
+    from assistant.service import Assistant
+    from index.service import run_ingest
+
+    report_ = run_ingest(settings, [settings.corpus_dir])
+    if report_.failed:
+        raise RuntimeError(f"the evaluation collection did not build: {report_.failed}")
+    return Assistant.from_settings(settings)
+
+
+def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None) -> list[TurnResult]:  # type: ignore[no-untyped-def]
+    passages = [(p.id, p.text) for p in bot.retriever.passages.values()]
+    results: list[TurnResult] = []
+    for item in items:
+        history: list[Message] = []
+        for t_no, turn in enumerate(item.turns):
+            started = time.perf_counter()
+            answer = bot.ask(turn.question, history)
+            latency = (time.perf_counter() - started) * 1000
+            ranked = bot.retriever.retrieve(answer.query, 10)
+            cited = {c.n: c.text for c in answer.citations}
+            supported, total = citation_support(answer.answer, cited)
+            results.append(
+                TurnResult(
+                    item_id=item.id, turn=t_no, type=item.type if item.type != "conversation" or t_no == 0 else "follow_up",
+                    split=item.split, source=turn.sources[0] if turn.sources else item.source,
+                    paraphrased=item.paraphrased, near_miss=item.near_miss, answerable=turn.answerable,
+                    question=turn.question, query=answer.query, expected=turn.answer, answer=answer.answer,
+                    abstained=answer.abstained, key_facts_ok=key_facts_ok(answer.answer, turn.key_facts),
+                    cited_supported=supported, cited_total=total,
+                    evidence_cited=any(carries(c.text, e) for c in answer.citations for e in turn.evidence),
+                    ranking=[h.passage.id for h in ranked],
+                    relevant=relevant_ids(passages, turn.evidence),
+                    retrieved_preview=[f"{h.passage.source} › {h.passage.section or ''}: {h.passage.text[:160]}" for h in ranked[:3]],
+                    latency_ms=latency,
+                )
+            )
+            history += [Message(role="user", content=turn.question), Message(role="assistant", content=answer.answer)]
+        if tick:
+            tick()
+    return results
+
+
+def run_baseline(rank: Ranker, items: Sequence[Item]) -> list[TurnResult]:
+    """Ranking-only results for a baseline (the question as asked, no conversation rewrite)."""
+    out = []
+    for item in items:
+        for t_no, turn in enumerate(item.turns):
+            if not turn.answerable:
+                continue
+            got = rank(turn.question, 10)
+            out.append(
+                TurnResult(
+                    item_id=item.id, turn=t_no, type=item.type if item.type != "conversation" or t_no == 0 else "follow_up",
+                    split=item.split, source=turn.sources[0], paraphrased=item.paraphrased, near_miss=False,
+                    answerable=True, question=turn.question, query=turn.question, expected=turn.answer, answer="",
+                    abstained=False, key_facts_ok=False, cited_supported=0, cited_total=0, evidence_cited=False,
+                    ranking=[pid for pid, _ in got], relevant=relevant_ids(got, turn.evidence),
+                )
+            )
+    return out
+
+
+def breakdown(results: Sequence[TurnResult]) -> dict:  # type: ignore[type-arg]
+    def group(key: Callable[[TurnResult], str]) -> dict[str, dict[str, float]]:
+        keys = sorted({key(r) for r in results})
+        return {k: summarize([r for r in results if key(r) == k]) for k in keys}
+
+    return {
+        "split": group(lambda r: r.split),
+        "type": group(lambda r: r.type),
+        "document": group(lambda r: r.source),
+        "turn": group(lambda r: "first" if r.turn == 0 else "follow_up"),
+        "wording": group(lambda r: "paraphrased" if r.paraphrased else "document wording"),
+    }
+
+
+def evaluate(settings: Settings, baselines: bool = True, progress: bool = True) -> dict:  # type: ignore[type-arg]
+    items = load_items()
+    es = eval_settings(settings)
+    bot = build_assistant(es)
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=not progress) as bar:
+        task = bar.add_task("evaluating", total=len(items))
+        results = run_items(bot, items, lambda: bar.advance(task))
+    data: dict = {
+        "generator": bot.generator.name,
+        "items": len(items),
+        "metrics": {split: summarize([r for r in results if r.split == split]) for split in ("dev", "test")},
+        "breakdown": breakdown(results),
+        "results": [r.__dict__ for r in results],
+        "baselines": {},
+    }
+    data["metrics"]["all"] = summarize(results)
+    if baselines:
+        texts = {p.id: p.text for p in bot.retriever.passages.values()}
+        rankers = {"keyword only (BM25)": keyword_ranker(bot.retriever.keyword, texts)}
+        try:
+            rankers["LlamaIndex defaults"] = llamaindex_ranker(es.corpus_dir)
+        except Exception as exc:  # the report says why the baseline is missing
+            data["baselines"]["LlamaIndex defaults"] = {"error": str(exc)}
+        for name, rank in rankers.items():
+            got = run_baseline(rank, items)
+            data["baselines"][name] = {split: summarize([r for r in got if r.split == split]) for split in ("dev", "test")}
+    return data
+
+
+def regressions(data: dict, baseline: dict) -> list[str]:  # type: ignore[type-arg]
+    """Regressions of gated metrics beyond their tolerance, each naming the questions that flipped."""
+    problems = []
+    was = baseline.get("correct", {})
+    now = {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in data["results"]}
+    flipped = sorted(k for k, ok in was.items() if ok and not now.get(k, False))
+    for split in ("dev", "test"):
+        for metric, tol in GATED.items():
+            before = baseline["metrics"].get(split, {}).get(metric)
+            after = data["metrics"][split].get(metric)
+            if before is None or after is None:
+                continue
+            drop = (after - before) if tol < 0 else (before - after)  # false refusals regress upwards
+            if drop > abs(tol) + 1e-9:
+                problems.append(
+                    f"{split} {metric}: {before:.3f} -> {after:.3f} (tolerance {abs(tol):.2f}); "
+                    f"flipped: {', '.join(flipped[:15]) or 'none'}"
+                )
+    return problems
+
+
+def baseline_of(data: dict) -> dict:  # type: ignore[type-arg]
+    return {
+        "generator": data["generator"],
+        "metrics": {s: {k: round(v, 4) for k, v in data["metrics"][s].items() if k in GATED or k.startswith("hit@")} for s in ("dev", "test")},
+        "correct": {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in data["results"]},
+    }
+
+
+def run_cli(settings: Settings, check: bool, update_baseline: bool, out: Path, baselines: bool) -> int:
+    data = evaluate(settings, baselines=baselines)
+    paths = report.write_all(data, out)
+    print(report.markdown(data, brief=True))
+    print("reports: " + ", ".join(str(p) for p in paths))
+    if update_baseline:
+        BASELINE.write_text(json.dumps(baseline_of(data), indent=1, sort_keys=True) + "\n")
+        print(f"baseline written to {BASELINE}")
+    if check:
+        if not BASELINE.exists():
+            print(f"error: no baseline at {BASELINE}: run `assistant eval --update-baseline` first")
+            return 2
+        problems = regressions(data, json.loads(BASELINE.read_text()))
+        for p in problems:
+            print(f"REGRESSION {p}")
+        if problems:
+            return 1
+        print("eval gate: no regression against eval/baseline.json")
+    return 0
