@@ -24,7 +24,7 @@ class Evidence:
 
     @property
     def score(self) -> float:
-        return 0.5 * self.dense + 0.5 * self.coverage
+        return 0.3 * self.dense + 0.7 * self.coverage
 
 
 def assess(question: Question, hits: Sequence[Hit], coverage: float) -> Evidence:

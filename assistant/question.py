@@ -76,13 +76,21 @@ def mentions(passage_text: str, specific: str) -> bool:
     return re.search(pattern, flat, re.IGNORECASE) is not None
 
 
-def has_kind(sentence: str, wants: str) -> bool:
-    if wants == "number":
-        return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b", sentence, re.IGNORECASE))
-    if wants == "date":
-        return bool(re.search(rf"\b({_MONTHS})\b|\b(19|20)\d\d\b", sentence, re.IGNORECASE))
-    if wants == "who":
-        return bool(re.search(r"\b(Mr|Ms|Mrs|Dr|Prof)\.?\s|[A-Z]{2,}|(?:[A-Z][a-z]+\s){2,}", sentence))
+_NUMBER_WORDS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
+_KIND = {
+    "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
+    "date": re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}})?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b", re.IGNORECASE),
+    "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|(?:\b[A-Z][a-z]+\s){2,}"),
+}
+
+
+def has_kind(sentence: str, wants: str, question: str = "") -> bool:
+    """Whether the sentence holds the kind of thing asked for that the question does not
+    already contain (the date a question names is not its answer)."""
     if wants == "list":
         return sentence.count(",") >= 2 or sentence.lstrip().startswith("- ")
-    return True
+    pattern = _KIND.get(wants)
+    if pattern is None:
+        return True
+    asked = question.lower()
+    return any(m.group(0).strip().lower() not in asked for m in pattern.finditer(sentence))

@@ -265,6 +265,8 @@ def build(runtime: Runtime) -> gr.Blocks:
         def on_like(st: State, data: gr.LikeData) -> str:
             return page.like(st, data.index, data.liked)
 
+        on_like.__annotations__["data"] = gr.LikeData  # resolved, so Gradio sees the event-data slot
+
         def on_upload(path: str | None, k: str | None) -> tuple[str, list[list[Any]], str, Any, None]:
             msg, rows, note = page.upload(path, k)
             return msg, rows, note, gr.update(choices=page.sources(), value=None), None

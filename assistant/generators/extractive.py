@@ -59,7 +59,10 @@ class ExtractiveGenerator:
             self._idf = lambda t: idf.get(t, default)
 
     def candidates(self, question: Question, sources: Sequence[Source]) -> list[Candidate]:
-        """Every sentence of every source, scored, best first."""
+        """Every sentence of every source, scored, best first. A sentence scores for covering the
+        question (IDF-weighted), for standing next to one that does (the answer often follows the
+        sentence that restates the question), for holding the kind of thing asked for that the
+        question does not already name, for saying something new, and for its passage's rank."""
         qterms = set(question.terms)
         weight = {t: self._idf(t) for t in qterms}
         total = sum(weight.values()) or 1.0
@@ -67,19 +70,26 @@ class ExtractiveGenerator:
         for i, src in enumerate(sources):
             text = src.passage.text
             context = set(terms(src.passage.section or ""))
+            rows = []
             for pos, (a, b) in enumerate(sentence_spans(text)):
-                raw = text[a:b]
-                sentence = tidy(raw)
+                sentence = tidy(text[a:b])
                 n_words = len(sentence.split())
-                if n_words < 4 or " | " in sentence and n_words < 6:
+                if n_words < 4 or (" | " in sentence and n_words < 6):
                     continue
                 st = set(terms(sentence))
                 covered = frozenset(qterms & st)
-                # terms of the section heading count half: the sentence is about that topic
-                coverage = (sum(weight[t] for t in covered) + 0.5 * sum(weight[t] for t in (qterms & context) - covered)) / total
-                score = coverage
-                if question.wants != "fact" and has_kind(sentence, question.wants):
-                    score += 0.15
+                topic = (qterms & context) - covered  # section heading terms count half
+                coverage = (sum(weight[t] for t in covered) + 0.5 * sum(weight[t] for t in topic)) / total
+                novelty = len(st - qterms) / len(st) if st else 0.0
+                rows.append((pos, sentence, coverage, covered, novelty, n_words))
+            for idx, (pos, sentence, coverage, covered, novelty, n_words) in enumerate(rows):
+                near = max(
+                    (r[2] for r in rows[max(0, idx - 1) : idx + 2] if r[0] != pos and abs(r[0] - pos) == 1),
+                    default=0.0,
+                )
+                score = 0.6 * coverage + 0.25 * near + 0.1 * novelty
+                if question.wants != "fact" and has_kind(sentence, question.wants, question.text):
+                    score += 0.25
                 score += 0.12 * (1.0 - i / max(len(sources), 1))
                 if n_words > 70:
                     score -= 0.1
@@ -98,7 +108,7 @@ class ExtractiveGenerator:
         for c in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or length + len(c.text) > MAX_CHARS:
                 break
-            if c.score < 0.75 * best.score or c.text == best.text:
+            if c.score < 0.6 * best.score or c.text == best.text:
                 continue
             same_passage_next = c.source == best.source and abs(c.position - best.position) == 1
             adds = bool(c.covered - covered) or (question.wants == "list" and same_passage_next)

@@ -27,9 +27,13 @@ def make_llamacpp_generator(settings: Settings) -> ChatGenerator:
     """Load the GGUF model named by the settings (seconds to minutes: call once, at start-up)."""
     path = settings.llamacpp_model_path
     if path is None:
-        raise GeneratorError("ASSISTANT_GENERATOR=llamacpp needs ASSISTANT_LLAMACPP_MODEL_PATH=/path/to/model.gguf")
+        raise GeneratorError(
+            "ASSISTANT_GENERATOR=llamacpp needs ASSISTANT_LLAMACPP_MODEL_PATH=/path/to/model.gguf"
+        )
     if not path.is_file():
-        raise GeneratorError(f"ASSISTANT_LLAMACPP_MODEL_PATH={path} is not a file: point it at a .gguf model")
+        raise GeneratorError(
+            f"ASSISTANT_LLAMACPP_MODEL_PATH={path} is not a file: point it at a .gguf model"
+        )
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError as exc:
@@ -46,7 +50,9 @@ def make_llamacpp_generator(settings: Settings) -> ChatGenerator:
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as exc:
-        raise GeneratorError(f"cannot load the model at ASSISTANT_LLAMACPP_MODEL_PATH={path}: {exc}") from exc
+        raise GeneratorError(
+            f"cannot load the model at ASSISTANT_LLAMACPP_MODEL_PATH={path}: {exc}"
+        ) from exc
     return ChatGenerator("llamacpp", llm, explain, retries=0)
 
 

@@ -48,7 +48,9 @@ class Failure:
     retryable: bool
 
 
-def build_messages(question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> list[Turn]:
+def build_messages(
+    question: str, sources: Sequence[Source], history: Sequence[Message] = ()
+) -> list[Turn]:
     """System prompt, earlier turns, then the sources and the question (see the module doc).
 
     Earlier answers lose their ``[n]`` markers: they pointed at an earlier turn's sources and
@@ -59,7 +61,9 @@ def build_messages(question: str, sources: Sequence[Source], history: Sequence[M
         content = citations.strip_markers(m.content) if m.role == "assistant" else m.content
         if content.strip():
             turns.append(Turn(m.role, content))
-    prompt = load_prompt("answer").render(sources=citations.format_for_prompt(sources), question=question.strip())
+    prompt = load_prompt("answer").render(
+        sources=citations.format_for_prompt(sources), question=question.strip()
+    )
     turns.append(Turn("user", prompt))
     return turns
 
@@ -98,7 +102,9 @@ class ChatGenerator:
         self.explain = explain
         self.retries = retries
 
-    def generate(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Draft:
+    def generate(
+        self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()
+    ) -> Draft:
         messages = _chat_messages(build_messages(question, sources, history))
         attempt = 0
         while True:
@@ -110,7 +116,9 @@ class ChatGenerator:
                 continue
             return to_draft(response.message.content or "")
 
-    def stream(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Iterator[str]:
+    def stream(
+        self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()
+    ) -> Iterator[str]:
         messages = _chat_messages(build_messages(question, sources, history))
         attempt = 0
         while True:

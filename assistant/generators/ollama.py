@@ -63,12 +63,17 @@ def explain(exc: BaseException, settings: Settings) -> Failure | None:
     if isinstance(exc, ollama.ResponseError):
         status = exc.status_code
         if status >= 500:
-            return Failure(f"Ollama at {url} failed with HTTP {status} ({exc.error[:200]}): check its log", True)
+            return Failure(
+                f"Ollama at {url} failed with HTTP {status} ({exc.error[:200]}): check its log",
+                True,
+            )
         if status == 404:
             return Failure(
                 f"Ollama at {url} has no model {settings.llm_model!r} ({exc.error[:200]}): "
                 f"run `ollama pull {settings.llm_model}` or set ASSISTANT_LLM_MODEL",
                 False,
             )
-        return Failure(f"Ollama at {url} refused the request with HTTP {status} ({exc.error[:200]})", False)
+        return Failure(
+            f"Ollama at {url} refused the request with HTTP {status} ({exc.error[:200]})", False
+        )
     return None

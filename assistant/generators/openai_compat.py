@@ -21,7 +21,9 @@ def make_openai_generator(settings: Settings) -> ChatGenerator:
     try:
         from llama_index.llms.openai_like import OpenAILike
     except ImportError as exc:  # a core dependency: only a broken install gets here
-        raise GeneratorError(f"the OpenAI-compatible backend cannot be loaded ({exc}); reinstall: pip install -e .") from exc
+        raise GeneratorError(
+            f"the OpenAI-compatible backend cannot be loaded ({exc}); reinstall: pip install -e ."
+        ) from exc
     url = settings.llm_base_url.rstrip("/")
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     llm = OpenAILike(
@@ -68,9 +70,15 @@ def explain(exc: BaseException, settings: Settings) -> Failure | None:
             403: "check ASSISTANT_LLM_API_KEY",
             404: f"check ASSISTANT_LLM_BASE_URL (usually ends in /v1) and ASSISTANT_LLM_MODEL={settings.llm_model!r}",
         }.get(status, f"check ASSISTANT_LLM_MODEL={settings.llm_model!r} and the server's log")
-        return Failure(f"the language model at {url} refused the request with HTTP {status} ({detail}): {hint}", False)
+        return Failure(
+            f"the language model at {url} refused the request with HTTP {status} ({detail}): {hint}",
+            False,
+        )
     if isinstance(exc, openai.OpenAIError):
-        return Failure(f"the language model at {url} sent a reply that could not be read ({_short(str(exc))})", False)
+        return Failure(
+            f"the language model at {url} sent a reply that could not be read ({_short(str(exc))})",
+            False,
+        )
     return None
 
 

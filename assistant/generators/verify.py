@@ -87,11 +87,17 @@ def verify(text: str, sources: Sequence[Source], embed: Embed) -> Verification:
             checks.append(Check(sentence, (), (), 0.0, 0.0, reason))
             continue
         checks.append(_check(sentence, cited, sources, windows, vectors))
-    kept = [f"{_end(c.sentence)} {''.join(citations.marker(n) for n in c.backing)}" for c in checks if c.kept]
+    kept = [
+        f"{_end(c.sentence)} {''.join(citations.marker(n) for n in c.backing)}"
+        for c in checks
+        if c.kept
+    ]
     return Verification(" ".join(kept), checks)
 
 
-def verify_draft(draft: Draft, sources: Sequence[Source], embed: Embed) -> tuple[Draft, Verification]:
+def verify_draft(
+    draft: Draft, sources: Sequence[Source], embed: Embed
+) -> tuple[Draft, Verification]:
     """The draft with its unsupported sentences removed (an abstention when none is left)."""
     if draft.abstained:
         return draft, Verification("")
@@ -110,7 +116,9 @@ def _check(
 ) -> Check:
     lexical = {n: citations.support(sentence, sources[n - 1].passage.text) for n in cited}
     semantic = {n: _similarity(vectors, sentence, windows[n]) for n in cited}
-    backing = tuple(n for n in cited if lexical[n] >= citations.SUPPORTED and semantic[n] >= SEMANTIC)
+    backing = tuple(
+        n for n in cited if lexical[n] >= citations.SUPPORTED and semantic[n] >= SEMANTIC
+    )
     best_lex, best_sem = max(lexical.values()), max(semantic.values())
     if not backing and len(cited) > 1:
         together = " ".join(sources[n - 1].passage.text for n in cited)
@@ -118,7 +126,14 @@ def _check(
         if best_lex >= citations.SUPPORTED and best_sem >= SEMANTIC:
             backing = tuple(n for n in cited if lexical[n] > 0)
     if not backing:
-        return Check(sentence, cited, (), round(best_lex, 3), round(best_sem, 3), "not supported by its sources")
+        return Check(
+            sentence,
+            cited,
+            (),
+            round(best_lex, 3),
+            round(best_sem, 3),
+            "not supported by its sources",
+        )
     return Check(sentence, cited, backing, round(best_lex, 3), round(best_sem, 3))
 
 
@@ -128,7 +143,9 @@ def _windows(passage: str) -> list[str]:
     return parts + [f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False)]
 
 
-def _embed_all(embed: Embed, claims: Sequence[str], windows: dict[int, list[str]]) -> dict[str, np.ndarray]:
+def _embed_all(
+    embed: Embed, claims: Sequence[str], windows: dict[int, list[str]]
+) -> dict[str, np.ndarray]:
     """One embedder call for every claim and every window (keyed by text)."""
     texts = list(dict.fromkeys([*claims, *(w for ws in windows.values() for w in ws)]))
     if not texts:
