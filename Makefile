@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test install lint eval bench clean
+.PHONY: run test install lint eval bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -23,8 +23,14 @@ run: $(STAMP)
 	.venv/bin/assistant ingest
 	.venv/bin/assistant serve
 
+# Debian's Chromium drives the browser test of the chat page (Playwright's own download fails offline)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: install Debian's chromium (sudo apt-get install chromium) to run the browser test"; fi; }
+
 # install with dev extras, lint, run the whole suite (fast and slow tests), then the eval gate
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m ruff check assistant index eval tests bench app.py
 	$(PY) -m pytest -q
 	.venv/bin/assistant eval --check

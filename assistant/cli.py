@@ -34,7 +34,13 @@ def ingest(
 ) -> None:
     """Ingest documents: new and changed files are (re)indexed, unchanged ones skipped, files
     gone from an ingested folder removed."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from index.service import run_ingest
 
@@ -124,20 +130,49 @@ def ask(
 
 
 @app.command()
-def chat() -> None:
-    """An interactive conversation over the same answer path (Ctrl-D to leave)."""
-    from rich.console import Console
+def chat(
+    list_sessions: Annotated[bool, typer.Option("--list", help="List saved conversations and exit.")] = False,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue a saved conversation (its id or a prefix).")] = None,
+) -> None:
+    """An interactive conversation over the same answer path (Ctrl-D to leave). Every
+    conversation is saved under the data dir; `--list` shows them, `--resume ID` continues one."""
+    from datetime import datetime
 
-    from assistant.models import Message
+    from rich.console import Console
+    from rich.markup import escape
+
     from assistant.render import print_answer
     from assistant.service import Assistant
+    from assistant.sessions import open_sessions
 
     console = Console()
+    settings = _settings()
+    store = open_sessions(settings.data_dir)
+    if list_sessions:
+        sessions = store.list()
+        if not sessions:
+            typer.echo("no saved conversations yet: start one with `assistant chat`")
+        for s in sessions:
+            when = datetime.fromtimestamp(s.updated_at).strftime("%Y-%m-%d %H:%M")
+            console.print(f"{s.id[:12]}  {when}  {s.turns // 2:>3} questions  {escape(s.title or '(empty)')}")
+        return
+    session_id = None
+    if resume is not None:
+        session_id = store.find(resume)
+        if session_id is None:
+            _fail(f"no single saved conversation matches {resume!r}: see `assistant chat --list`")
     try:
-        bot = Assistant.from_settings(_settings())
+        bot = Assistant.from_settings(settings)
     except AssistantError as exc:
         _fail(str(exc))
-    turns: list[Message] = []
+    if session_id is not None:
+        saved = store.get(session_id)
+        assert saved is not None
+        for turn in saved.messages:
+            if turn.role == "user":
+                console.print(f"[bold cyan]you ›[/bold cyan] {escape(turn.content)}")
+            elif turn.answer is not None:
+                print_answer(turn.answer, console)
     console.print("[bold]Ask about your documents.[/bold] Empty line or Ctrl-D to leave.")
     while True:
         try:
@@ -146,9 +181,17 @@ def chat() -> None:
             break
         if not question:
             break
-        answer = bot.ask(question, turns)
+        turns = store.history(session_id) if session_id else []
+        try:
+            answer = bot.ask(question, turns)
+        except AssistantError as exc:
+            console.print(f"[red]error: {escape(str(exc))}[/red]")
+            continue
         print_answer(answer, console)
-        turns += [Message(role="user", content=question), Message(role="assistant", content=answer.answer)]
+        session_id = session_id or store.create()
+        store.append(session_id, question, answer)
+    if session_id:
+        console.print(f"[dim]saved as {session_id[:12]}: `assistant chat --resume {session_id[:12]}`[/dim]")
 
 
 @app.command()

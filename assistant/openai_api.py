@@ -91,8 +91,10 @@ async def chat_completions(body: ChatCompletionRequest, rt: RuntimeDep) -> dict[
             "citations": _citations(answer),
             "abstained": answer.abstained,
         }
-    events = rt.stream(question, history, body.top_k)
-    # the first event is pulled here so retrieval errors still get a real status code
+    # the final answer's text, in pieces: the live draft may be renumbered or refused at the
+    # end, and an OpenAI client cannot take back deltas it has already shown
+    events = rt.stream(question, history, body.top_k, live=False)
+    # the first event is pulled here so errors still get a real status code
     first = await run_in_threadpool(next, events, None)
     return StreamingResponse(
         _sse(cid, created, body.model, first, events), media_type="text/event-stream",

@@ -62,6 +62,7 @@ def specifics(text: str) -> list[str]:
         n = m.group(0)
         if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2:
             out.append(n)
+    out += re.findall(r"\b\d{1,3}(?:st|nd|rd|th)\b", text)  # "the 13th Five-Year Plan"
     out += [m.group(1) for m in _NAME.finditer(text)]
     return list(dict.fromkeys(out))
 
@@ -79,7 +80,7 @@ def mentions(passage_text: str, specific: str) -> bool:
 _NUMBER_WORDS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
 _KIND = {
     "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
-    "date": re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}})?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b", re.IGNORECASE),
+    "date": re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}}(?!\d))?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b", re.IGNORECASE),
     "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|(?:\b[A-Z][a-z]+\s){2,}"),
 }
 
@@ -92,5 +93,8 @@ def has_kind(sentence: str, wants: str, question: str = "") -> bool:
     pattern = _KIND.get(wants)
     if pattern is None:
         return True
+    if wants == "number":  # a date or a year is not a count: "on 4 November 2025" answers no "how many"
+        sentence = _KIND["date"].sub(" ", sentence)
+        sentence = re.sub(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\b", " ", sentence)
     asked = question.lower()
     return any(m.group(0).strip().lower() not in asked for m in pattern.finditer(sentence))

@@ -67,12 +67,20 @@ class Runtime:
     def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
         return self.require().ask(question, history, top_k)
 
-    def stream(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Iterator[Event]:
-        """``("delta", text)`` pieces, then ``("answer", Answer)``. Uses the assistant's own
-        streaming when it has one; otherwise answers, then hands the text out in pieces."""
+    def stream(
+        self, question: str, history: Sequence[Message] = (), top_k: int | None = None, live: bool = True
+    ) -> Iterator[Event]:
+        """``("delta", text)`` pieces, then ``("answer", Answer)``.
+
+        ``live``: pass on the generator's draft as it is written (the assistant's ``ask_stream``,
+        when it has one). The draft is unverified: markers may be renumbered or the answer
+        replaced by a refusal at the end, so a live consumer must show the final answer in its
+        place (the page does). ``live=False`` hands out the final answer's own text in pieces,
+        for clients that simply concatenate the deltas (the OpenAI-compatible stream).
+        """
         bot = self.require()
         own = getattr(bot, "ask_stream", None)
-        if own is not None:
+        if live and own is not None:
             yield from own(question, history, top_k)
             return
         answer = bot.ask(question, history, top_k)

@@ -127,7 +127,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     blocks = ui.build(runtime)
     return gr.mount_gradio_app(
         app, blocks, path="/", footer_links=["api"], run_history=False, ssr_mode=False, mcp_server=False,
-        theme=gr.themes.Soft(), css=ui.CSS, max_file_size=f"{settings.max_upload_mb}mb", show_error=True,
+        theme=ui.theme(), css=ui.CSS, max_file_size=f"{settings.max_upload_mb}mb", show_error=True,
     )
 
 

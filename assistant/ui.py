@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import citations
 from assistant.errors import AssistantError, IndexNotBuiltError
@@ -35,7 +35,7 @@ CSS = """
 #notice { border-left: 4px solid #d97706; padding-left: .75rem; }
 #notice:empty { display: none; }
 """
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 State = dict[str, Any]
 
@@ -43,8 +43,8 @@ State = dict[str, Any]
 def escape_text(text: str) -> str:
     """Text shown as text inside Gradio's Markdown: markdown syntax and HTML both neutralised.
 
-    >>> escape_text("<img src=x onerror=alert(1)> *hi*")
-    '&lt;img src=x onerror=alert\\\\(1\\\\)&gt; \\\\*hi\\\\*'
+    >>> print(escape_text("<img src=x onerror=alert(1)> *hi*"))
+    &lt;img src=x onerror=alert\\(1\\)&gt; \\*hi\\*
     """
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True)
 
@@ -163,9 +163,10 @@ class Page:
         if not owners or self.runtime.feedback is None:
             return ""
         record = state["answers"][str(max(owners))]
-        rating = "up" if liked is True or liked == "Like" else "down"
+        rating: Literal["up", "down"] = "up" if liked is True or liked == "Like" else "down"
         self.runtime.feedback.add(Feedback(
-            question=record["question"], answer=record["answer"], rating=rating, session_id=state.get("session_id"),
+            question=record["question"], answer=record["answer"], rating=rating, comment=None,
+            session_id=state.get("session_id"),
         ))
         return f"Thanks: feedback recorded ({'👍' if rating == 'up' else '👎'})."
 
@@ -215,6 +216,15 @@ class Page:
 
     def sources(self) -> list[str]:
         return [d.source for d in self.runtime.documents()]
+
+
+def theme() -> Any:
+    """Gradio's Soft theme with system fonts: the default ones are fetched from Google Fonts."""
+    import gradio as gr
+
+    return gr.themes.Soft(
+        font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )
 
 
 def build(runtime: Runtime) -> gr.Blocks:
@@ -275,11 +285,11 @@ def build(runtime: Runtime) -> gr.Blocks:
             msg, rows, note = page.delete(source, k)
             return msg, rows, note, gr.update(choices=page.sources(), value=None)
 
-        demo.load(refresh, None, [notice, table, choice], api_name=False)
+        demo.load(refresh, None, [notice, table, choice], api_visibility="private")
         box.submit(page.respond, [box, state], [chatbot, state, box], api_name="chat")
-        chatbot.like(on_like, [state], [feedback_note], api_name=False)
-        clear.click(page.clear, None, [chatbot, state], api_name=False)
-        add.click(on_upload, [upload, key], [doc_status, table, notice, choice, upload], api_name=False)
-        remove.click(on_delete, [choice, key], [doc_status, table, notice, choice], api_name=False)
+        chatbot.like(on_like, [state], [feedback_note], api_visibility="private")
+        clear.click(page.clear, None, [chatbot, state], api_visibility="private")
+        add.click(on_upload, [upload, key], [doc_status, table, notice, choice, upload], api_visibility="private")
+        remove.click(on_delete, [choice, key], [doc_status, table, notice, choice], api_visibility="private")
     demo.queue(default_concurrency_limit=4)
     return demo

@@ -113,7 +113,7 @@ def ends_sentence(line: str) -> bool:
 def ends_dangling(line: str) -> bool:
     """A line that certainly continues: ends in a comma, a dash or a function word."""
     s = line.rstrip()
-    if s.endswith((",", "–", "—", "(", "&")):
-        return True
+    if s.endswith((",", "–", "—", "(", "&")) or re.search(r"[A-Za-z]-$", s):
+        return True  # a word hyphenated at the line end ("Eco-" / "Environmental") continues
     last = s.rsplit(" ", 1)[-1].lower()
     return last in FUNCTION_WORDS

@@ -24,7 +24,7 @@ from index.keyword import KeywordIndex
 from index.split import Passage, split_document
 from index.store.base import VectorStore
 
-PIPELINE_VERSION = "1"  # bump when cleaning/splitting changes, so every document is redone
+PIPELINE_VERSION = "2"  # bump when cleaning/splitting changes, so every document is redone
 
 ProgressFn = Callable[[int, int], None]
 

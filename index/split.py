@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from index.structure import Section, StructuredDocument
 
 MAX_MODEL_TOKENS = 256  # all-MiniLM-L6-v2 cuts its input here
-HEADER_TOKENS = 40
 SEPARATOR = " › "
 
 
@@ -58,7 +57,7 @@ def split_document(
     splitters: dict[int, SentenceSplitter] = {}
     for path, start, end in groups:
         label = section_label(path)
-        header = min(count_tokens(label) if label else 0, HEADER_TOKENS)
+        header = count_tokens(label) if label else 0  # all of it: the label is embedded too
         size = max(48, min(chunk_tokens, MAX_MODEL_TOKENS - 2 - header))
         if size not in splitters:
             splitters[size] = SentenceSplitter(

@@ -246,7 +246,7 @@ def _merge(items: list[tuple[str, str, int]], vocabulary: set[str]) -> list[_Blo
         is_row = " | " in text
         prev = blocks[-1] if blocks else None
         if prev is not None and prev.kind in ("para", "row") and _continues(prev, text, gap, width, is_row):
-            if prev.text.endswith("-") and text[:1].islower():
+            if re.search(r"[A-Za-z]-$", prev.text) and text[:1].isalnum():  # "Eco-" + "Environmental"
                 prev.text = clean.mend_hyphen(prev.text, text, vocabulary)
             else:
                 prev.text = prev.text + " " + text

@@ -131,17 +131,15 @@ class ChatGenerator:
                         yield chunk.delta
                 return
             except Exception as exc:
-                if started:
-                    # half an answer was shown: starting again would repeat it
-                    self._give_up_or_wait(exc, self.retries + 1)
-                self._give_up_or_wait(exc, attempt)
+                # once part of the answer is out, starting again would repeat it
+                self._give_up_or_wait(exc, attempt, may_retry=not started)
 
-    def _give_up_or_wait(self, exc: Exception, attempt: int) -> None:
+    def _give_up_or_wait(self, exc: Exception, attempt: int, may_retry: bool = True) -> None:
         """Raise a :class:`GeneratorError` unless ``exc`` is retryable and attempts remain."""
         failure = self.explain(exc)
         if failure is None:
             raise exc
-        if failure.retryable and attempt <= self.retries:
+        if may_retry and failure.retryable and attempt <= self.retries:
             time.sleep(BACKOFF_SECONDS * attempt)
             return
         tries = f" (tried {attempt} times)" if attempt > 1 else ""

@@ -43,16 +43,18 @@ def make_openai_generator(settings: Settings) -> ChatGenerator:
 
 def explain(exc: BaseException, settings: Settings) -> Failure | None:
     """How an OpenAI SDK exception reads, naming the endpoint and what to do."""
+    import httpx
     import openai
 
     url = settings.llm_base_url.rstrip("/")
-    if isinstance(exc, openai.APITimeoutError):
+    # a stream that stalls or breaks after its first chunk raises httpx's own errors
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
         return Failure(
             f"the language model at {url} did not answer within {settings.llm_timeout:g} s: "
             "raise ASSISTANT_LLM_TIMEOUT or use a smaller model",
             retryable=True,
         )
-    if isinstance(exc, openai.APIConnectionError):
+    if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
         return Failure(
             f"cannot reach the language model at {url}: start the server or set ASSISTANT_LLM_BASE_URL",
             retryable=True,

@@ -1,0 +1,140 @@
+"""HTTP API benchmark: cold start of ``python app.py`` to the first answer, then 8 concurrent
+clients on ``POST /api/ask`` for about 15 s. Figures go under the key ``"api"`` of a JSON file.
+
+    from bench.api import run
+    run(Settings(), Path("bench/results.json"))   # needs a built index (`assistant ingest`)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 8
+SECONDS = 15.0
+MAX_REQUESTS = 2000
+QUESTIONS = [
+    "What did China achieve in international standardization during the 14th Five-Year Plan?",
+    "Which regions saw growing cooperation on standards?",
+    "What is SESEC?",
+    "What happened at the SESEC China roundtable?",
+    "How many international standards were proposed by China?",
+    "What does the newsletter say about cybersecurity standards?",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def run(settings: Settings, out_path: Path) -> dict[str, Any]:
+    """Start the app in a subprocess on a free port, measure, stop it, merge the figures."""
+    if not settings.catalog_path.exists():
+        raise SystemExit(f"no index at {settings.data_dir}: run `assistant ingest` first")
+    port = _free_port()
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_PORT": str(port),
+           "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    if settings.model_cache:
+        env["ASSISTANT_MODEL_CACHE"] = str(settings.model_cache)
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        first = None
+        while time.perf_counter() - started < 180:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
+            try:
+                r = httpx.post(f"{url}/api/ask", json={"question": QUESTIONS[0]}, timeout=60)
+                if r.status_code == 200:
+                    first = time.perf_counter() - started
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        if first is None:
+            raise RuntimeError("no answer from the server within 180 s")
+
+        latencies: list[float] = []
+        errors = 0
+        lock = threading.Lock()
+        issued = 0
+        deadline = time.perf_counter() + SECONDS
+
+        def client(i: int) -> None:
+            nonlocal errors, issued
+            with httpx.Client(base_url=url, timeout=60) as http:
+                n = i
+                while time.perf_counter() < deadline:
+                    with lock:
+                        if issued >= MAX_REQUESTS:
+                            return
+                        issued += 1
+                    t = time.perf_counter()
+                    try:
+                        ok = http.post("/api/ask", json={"question": QUESTIONS[n % len(QUESTIONS)]}).status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    with lock:
+                        if ok:
+                            latencies.append(time.perf_counter() - t)
+                        else:
+                            errors += 1
+                    n += CLIENTS
+
+        load_started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - load_started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    figures = {
+        "cold_start_to_first_answer_s": round(first, 2),
+        "clients": CLIENTS,
+        "duration_s": round(elapsed, 2),
+        "requests": len(latencies) + errors,
+        "answers": len(latencies),
+        "errors": errors,
+        "answers_per_s": round(len(latencies) / elapsed, 2) if elapsed else 0.0,
+        "latency_p50_ms": round(_pct(latencies, 0.5) * 1000, 1),
+        "latency_p95_ms": round(_pct(latencies, 0.95) * 1000, 1),
+        "latency_mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
+        "cpus": os.cpu_count(),
+    }
+    data = json.loads(out_path.read_text()) if out_path.exists() else {}
+    data["api"] = figures
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(data, indent=2) + "\n")
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(Settings(), Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results.json")), indent=2))

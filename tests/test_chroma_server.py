@@ -1,0 +1,175 @@
+"""Chroma in client/server mode: a real `chroma run` server on a loopback port, ingested into
+and queried through ChromaStore; and an unreachable server is a clear StoreError, fast."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.errors import StoreError
+from assistant.settings import Settings
+from index.catalog import Catalog
+from index.service import run_ingest
+from index.store.chroma import ChromaStore
+from tests.conftest import CORPUS
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture()
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A Chroma server on a free loopback port, stopped (and reaped) whatever the test does."""
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma CLI at {CHROMA}")
+    port = _free_port()
+    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed in the finally below
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    proc = subprocess.Popen(
+        [
+            str(CHROMA),
+            "run",
+            "--path",
+            str(tmp_path / "server-data"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"chroma server exited with {proc.returncode}: {(tmp_path / 'chroma.log').read_text()[-2000:]}"
+                )
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("chroma server did not answer its heartbeat within 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.mark.slow
+def test_ingest_and_query_through_a_chroma_server(
+    chroma_server: str, tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.embed.onnx import OnnxEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = sorted(p.name for p in CORPUS.iterdir())
+    for name in (names[0], names[4]):
+        shutil.copy(CORPUS / name, corpus / name)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "storage"))
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE", str(model_cache))
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", chroma_server)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.chroma_url == chroma_server
+
+    report = run_ingest(settings, [corpus])
+    assert report.failed == [] and sorted(report.added) == [names[0], names[4]]
+    assert not settings.chroma_dir.exists()  # nothing went to an embedded store
+
+    catalog = Catalog(settings.catalog_path)
+    try:
+        ids = catalog.passage_ids()
+        store = ChromaStore(settings.collection, url=chroma_server)
+        assert store.count() == len(ids) == report.total_passages > 0
+        assert store.ids() == ids
+        embedder = OnnxEmbedder(model_cache)
+        hits = store.query(
+            embedder.embed(
+                ["SESEC China-EU Standardization Roundtable and Chinese New Year Reception"]
+            )[0],
+            3,
+        )
+        assert len(hits) == 3 and hits[0][1] >= hits[1][1] >= hits[2][1]
+        assert all(-1.0 <= score <= 1.0 for _, score in hits)
+        (best,) = catalog.passages([hits[0][0]])
+        assert best.source == names[4]
+    finally:
+        catalog.close()
+
+    # a client in a fresh process sees the same collection (it lives in the server)
+    code = (
+        "from index.store.chroma import ChromaStore; import sys; "
+        f"print(ChromaStore({settings.collection!r}, url={chroma_server!r}).count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.strip()) == len(ids)
+
+    again = run_ingest(settings, [corpus])
+    assert sorted(again.unchanged) == [names[0], names[4]] and again.passages == 0
+    assert ChromaStore(settings.collection, url=chroma_server).count() == len(ids)
+
+
+def test_unreachable_server_is_a_clear_store_error() -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    started = time.monotonic()
+    with pytest.raises(StoreError) as info:
+        ChromaStore("passages", url=url)
+    assert time.monotonic() - started < 20  # fails, does not hang
+    message = str(info.value)
+    assert url in message and "'passages'" in message
+    assert "\n" not in message
+
+
+def test_malformed_url_is_a_clear_store_error() -> None:
+    with pytest.raises(StoreError, match="is not a URL like http://127.0.0.1:8000"):
+        ChromaStore("passages", url="chroma-server-without-scheme")
+
+
+def test_cli_ingest_with_unreachable_server_exits_2(tmp_path: Path, model_cache: Path) -> None:
+    (tmp_path / "a.txt").write_text("Some text about standards.")
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = CliRunner().invoke(
+        app,
+        ["ingest", str(tmp_path / "a.txt")],
+        env={
+            "ASSISTANT_DATA_DIR": str(tmp_path / "storage"),
+            "ASSISTANT_MODEL_CACHE": str(model_cache),
+            "ASSISTANT_CHROMA_URL": url,
+        },
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("error: cannot open the Chroma collection")
+        and url in lines[0]
+    )
