@@ -27,7 +27,6 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _CODE = re.compile(r"\b(?:GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T)\s?[\d.]+(?:[-:]\d+)*\b")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
 _NAME = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*)")
-_CAPSEQ = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
 
 
 @dataclass(frozen=True)

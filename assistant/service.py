@@ -30,7 +30,6 @@ from assistant.prompts import load_prompt
 from assistant.question import analyse
 from assistant.retrieval import Hit, Retriever
 from assistant.settings import Settings
-from assistant.text import terms
 from index.catalog import Catalog
 
 RELATED = 3
@@ -186,7 +185,7 @@ def retriever_idf(retriever: Retriever) -> dict[str, float]:
     """Inverse document frequency of every term over the collection's passages."""
     df: dict[str, int] = {}
     for p in retriever.passages.values():
-        for t in set(terms(p.text)):
+        for t in retriever.passage_terms(p):  # cached: the duplicate collapse reuses them
             df[t] = df.get(t, 0) + 1
     n = max(len(retriever.passages), 1)
     return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}

@@ -12,8 +12,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 _STEMMER = None
 
 
@@ -89,6 +87,3 @@ class KeywordIndex:
         retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
         return cls(data["ids"], retriever)
 
-
-def scores_to_array(pairs: list[tuple[str, float]]) -> np.ndarray:
-    return np.array([s for _, s in pairs], dtype=np.float32)
