@@ -121,7 +121,7 @@ def add_upload(settings: Settings, filename: str, data: bytes) -> tuple[Document
 def delete_document(settings: Settings, source: str) -> None:
     """Remove ``source`` from the collection. Raises :class:`NotFoundError`."""
     from index.catalog import Catalog
-    from index.pipeline import ingest_lock, keyword_index
+    from index.pipeline import PENDING, ingest_lock, keyword_index
     from index.store.chroma import open_store
 
     if not settings.catalog_path.exists():
@@ -137,9 +137,11 @@ def delete_document(settings: Settings, source: str) -> None:
             record = catalog.document(source)
             if record is None:
                 raise NotFoundError(f"no document named {source!r}")
+            catalog.set_meta(PENDING, "1")  # a kill before the store delete leaves orphans
             ids = catalog.remove_document(source)
             if ids:
                 open_store(settings).delete(ids)
+            catalog.delete_meta(PENDING)
             keyword_index(settings, catalog, rebuild=True)
         finally:
             catalog.close()

@@ -94,7 +94,8 @@ class Assistant:
         ranked = self._extractive.candidates(q, sources)
         evidence = assess(q, hits, ranked[0].coverage if ranked else 0.0)
         self.last_trace = Trace(hits, evidence)
-        text, cited, abstained = "", [], True
+        text, abstained = "", True
+        cited: list[Citation] = []
         if sources and not should_abstain(evidence, self.settings.abstain_threshold):
             draft = self._draft(query, sources, history)
             if not draft.abstained:

@@ -60,7 +60,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _SENT_END.finditer(text):
         cut = m.start()
         before = text[start:cut].rstrip()
-        last = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.split() else ""
+        last = before.rsplit(None, 1)[-1].lower().rstrip(".").lstrip("([\"“‘") if before.split() else ""
         if m.group(0).strip() == "" and last in _ABBREV and not m.group(0).startswith("\n"):
             continue
         if len(before) < 2:

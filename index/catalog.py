@@ -105,6 +105,10 @@ class Catalog:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def delete_meta(self, key: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM meta WHERE key=?", (key,))
+
     def replace_document(
         self, record: DocumentRecord, text: str, passages: Iterable[Passage]
     ) -> list[str]:

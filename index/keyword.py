@@ -71,6 +71,15 @@ class KeywordIndex:
         os.replace(tmp, directory)
         shutil.rmtree(old, ignore_errors=True)
 
+    @staticmethod
+    def is_current(directory: Path, version: int) -> bool:
+        """Whether a saved index matches ``version`` (without loading it)."""
+        meta = directory / "ids.json"
+        try:
+            return bool(json.loads(meta.read_text()).get("version") == version)
+        except (OSError, ValueError):
+            return False
+
     @classmethod
     def load(cls, directory: Path, version: int) -> KeywordIndex | None:
         """The saved index if it matches ``version``, else ``None`` (caller rebuilds)."""

@@ -24,7 +24,8 @@ from index.keyword import KeywordIndex
 from index.split import Passage, split_document
 from index.store.base import VectorStore
 
-PIPELINE_VERSION = "2"  # bump when cleaning/splitting changes, so every document is redone
+PIPELINE_VERSION = "3"
+PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors  # bump when cleaning/splitting changes, so every document is redone
 
 ProgressFn = Callable[[int, int], None]
 
@@ -100,14 +101,18 @@ def ingest(
     paths: Sequence[Path],
     settings: Settings,
     catalog: Catalog,
-    store: VectorStore,
+    store_factory: Callable[[], VectorStore],
     embedder_factory: Callable[[], Embedder],
     embedder_name: str,
     on_progress: ProgressFn | None = None,
     count_tokens: Callable[[str], int] | None = None,
 ) -> IngestReport:
     """Bring the collection in line with ``paths``. Never raises for one bad document: it is
-    reported in ``failed`` and everything else is still ingested."""
+    reported in ``failed`` and everything else is still ingested.
+
+    The vector store is opened only when there is something to write or a previous run was cut
+    short (the catalog's ``pending`` mark), so a no-op re-ingest costs no Chroma start-up.
+    """
     started = time.perf_counter()
     report = IngestReport()
     built_with = catalog.get_meta("embedder")
@@ -116,7 +121,16 @@ def ingest(
             f"the collection in {settings.data_dir} was built with {built_with}, not {embedder_name}; "
             "set ASSISTANT_EMBEDDER back or ingest into a new ASSISTANT_DATA_DIR"
         )
-    _collect_orphans(catalog, store)
+    opened: list[VectorStore] = []
+
+    def store() -> VectorStore:
+        if not opened:
+            opened.append(store_factory())
+            _collect_orphans(catalog, opened[0])
+        return opened[0]
+
+    if catalog.get_meta(PENDING):  # a run was killed between its store writes: clean up
+        store()
     files, folders, report.failed = discover(paths)
     sig = signature(settings, embedder_name)
     work: list[_Work] = []
@@ -160,6 +174,9 @@ def ingest(
         embedder = embedder_factory() if prepared else None
         if embedder is not None and not built_with:
             catalog.set_meta("embedder", embedder_name)
+        if prepared:
+            store()
+            catalog.set_meta(PENDING, "1")  # committed before the first vector is written
         for item, doc, passages in prepared:
             assert embedder is not None
 
@@ -172,26 +189,29 @@ def ingest(
             vectors = embed_batched(
                 embedder, [p.embedding_text() for p in passages], settings.embed_batch_size, tick
             )
-            metas = [{"source": p.source, "ord": p.ord, "doc_id": item.doc_id} for p in passages]
-            store.add([p.id for p in passages], vectors, metas)
+            metas: list[dict[str, str | int]] = [{"source": p.source, "ord": p.ord, "doc_id": item.doc_id} for p in passages]
+            store().add([p.id for p in passages], vectors, metas)
             record = DocumentRecord(
                 item.source, str(item.path.resolve()), item.file_hash, item.doc_id, doc.title, doc.date, len(passages)
             )
             stale = catalog.replace_document(record, doc.text, passages)  # the commit point
             if stale:
-                store.delete(stale)
+                store().delete(stale)
             (report.updated if item.previous else report.added).append(item.source)
             report.passages += len(passages)
 
     for record in catalog.documents():
         path = Path(record.path)
         if record.source not in seen and any(_inside(path, f) for f in folders) and not path.exists():
+            catalog.set_meta(PENDING, "1")
             stale = catalog.remove_document(record.source)
-            store.delete(stale)
+            store().delete(stale)
             report.removed.append(record.source)
 
+    if opened:
+        catalog.delete_meta(PENDING)  # every store write of this run is done
     changed = report.added or report.updated or report.removed
-    keyword_index(settings, catalog, rebuild=bool(changed))
+    ensure_keyword_index(settings, catalog, rebuild=bool(changed))
     report.total_passages = len(catalog.passage_ids())
     report.seconds = time.perf_counter() - started
     return report
@@ -210,6 +230,12 @@ def _collect_orphans(catalog: Catalog, store: VectorStore) -> None:
     orphans = store.ids() - catalog.passage_ids()
     if orphans:
         store.delete(sorted(orphans))
+
+
+def ensure_keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> None:
+    """Make the BM25 copy on disk match the catalog, without loading it when it already does."""
+    if rebuild or not KeywordIndex.is_current(settings.keyword_dir, catalog.version()):
+        keyword_index(settings, catalog, rebuild=True)
 
 
 def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> KeywordIndex:

@@ -18,9 +18,8 @@ def run_ingest(settings: Settings, paths: Sequence[Path], on_progress: ProgressF
     with ingest_lock(settings.data_dir):
         catalog = Catalog(settings.catalog_path)
         try:
-            store = open_store(settings)
             return ingest(
-                paths, settings, catalog, store, lambda: make_embedder(settings), embedder_name(settings), on_progress
+                paths, settings, catalog, lambda: open_store(settings), lambda: make_embedder(settings), embedder_name(settings), on_progress
             )
         finally:
             catalog.close()

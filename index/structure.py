@@ -108,7 +108,7 @@ def _drop_noise(lines: list[str], furniture: set[str]) -> list[str]:
             toc_run.append(len(out))  # "Annex 2 - Translation ... 50": a contents entry without leader
         out.append(line)
     # only runs of table-of-contents lines are dropped; a lone match is probably a table row
-    drop = set()
+    drop: set[int] = set()
     run: list[int] = []
     for i in toc_run + [10**9]:
         if run and i - run[-1] > 3:

@@ -22,7 +22,7 @@ from assistant.settings import Settings
 from index.catalog import Catalog
 from index.embed.onnx import OnnxEmbedder  # light: onnxruntime loads when one is built
 from index.keyword import KeywordIndex
-from index.pipeline import ingest_lock
+from index.pipeline import PENDING, ingest_lock
 from index.service import run_ingest
 from tests.conftest import CORPUS, ROOT
 from tests.test_loaders import minimal_pdf
@@ -34,6 +34,15 @@ def _store(settings: Settings):  # type: ignore[no-untyped-def]
     from index.store.chroma import open_store
 
     return open_store(settings)
+
+
+def embedder_vectors(n: int):  # type: ignore[no-untyped-def]
+    """Unit vectors of the embedder's size (content does not matter for orphans)."""
+    import numpy as np
+
+    v = np.zeros((n, 384), dtype=np.float32)
+    v[:, 0] = 1.0
+    return v
 
 
 def _catalog_state(settings: Settings) -> tuple[list, set[str]]:  # type: ignore[type-arg]
@@ -159,6 +168,29 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
     assert again.passages == 0 and again.total_passages == first.total_passages
     assert _catalog_state(settings) == (docs0, ids0)
     assert store.count() == len(ids0)
+
+    # 2b. a no-op never starts the vector store...
+    import index.store.chroma as chroma_mod
+
+    def no_store(_settings: Settings) -> None:
+        raise AssertionError("a no-op re-ingest opened the vector store")
+
+    real_open = chroma_mod.open_store
+    chroma_mod.open_store = no_store  # type: ignore[assignment]
+    try:
+        assert sorted(run_ingest(settings, [corpus]).unchanged) == SOURCES
+    finally:
+        chroma_mod.open_store = real_open
+    # ...unless a run was killed between its store writes: then its orphan vectors are collected
+    store.add(["orphan:00000"], embedder_vectors(1), [{"source": "x", "ord": 0, "doc_id": "orphan"}])
+    catalog = Catalog(settings.catalog_path)
+    catalog.set_meta(PENDING, "1")
+    catalog.close()
+    assert sorted(run_ingest(settings, [corpus]).unchanged) == SOURCES
+    assert store.ids() == ids0
+    catalog = Catalog(settings.catalog_path)
+    assert catalog.get_meta(PENDING) is None
+    catalog.close()
 
     # 3. a changed file is re-done alone; its old passages leave both catalog and store
     changed = corpus / SOURCES[4]
