@@ -1,19 +1,31 @@
 """Abstention: decide whether the retrieved evidence answers the question at all.
 
-Two checks. A question that names something specific (a year, a standard number, a figure, a
-person) whose best passages never mention it is a near-miss: the documents are on topic but
-do not hold the answer. Otherwise the evidence score (how well the best passage matches in
-meaning, and how much of the question the best sentence covers) is compared with a threshold
-calibrated on the evaluation's development split.
+Checks, in order:
+
+- a question that names something specific (a year, a standard number, a figure, a person)
+  whose best passages never mention it is a near-miss: the documents are on topic but do not
+  hold the answer;
+- a follow-up whose own words appear in none of the passages asks about something else than
+  the subject it inherited ("And what's the weather in Paris?" after a question on standards):
+  the conversation must not make it answerable;
+- a question asking for a date or a number whose best sentences hold none has no answer here;
+- otherwise the evidence score (how well the best passage matches in meaning, and how much of
+  the question the best sentence covers) is compared with a threshold calibrated on the
+  evaluation's development split.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.question import Question, mentions
+from assistant.question import Question, has_kind, mentions
 from assistant.retrieval import Hit
+
+KIND_WINDOW = 3  # a "when"/"how many" answer must be among this many best sentences...
+KIND_COVERAGE = 0.1  # ...and be about the question, not a date that merely stands nearby
+UNKNOWN_SHARE = 0.5  # a follow-up mostly in words the collection never uses is off its subject
+VAGUE = frozenset({"one", "thing", "other", "els", "detail", "exact", "specif", "more", "exampl"})
 
 
 @dataclass(frozen=True)
@@ -21,18 +33,49 @@ class Evidence:
     dense: float
     coverage: float
     missing: tuple[str, ...]
+    off_subject: bool = False  # a follow-up's own words are in none of the passages
+    kind_missing: bool = False  # no date/number among the best sentences of a when/how-many
 
     @property
     def score(self) -> float:
         return 0.3 * self.dense + 0.7 * self.coverage
 
 
-def assess(question: Question, hits: Sequence[Hit], coverage: float) -> Evidence:
+def assess(
+    question: Question,
+    hits: Sequence[Hit],
+    best: Sequence[tuple[str, float]],
+    idf: Mapping[str, float] | None = None,
+) -> Evidence:
+    """``best``: the best-scoring answer sentences with their coverage of the question, best
+    first; ``idf``: the collection's vocabulary with the weight of each term."""
+    coverage = best[0][1] if best else 0.0
     dense = max((h.dense for h in hits), default=0.0)
     texts = [(h.passage.section or "") + "\n" + h.passage.text for h in hits]
     missing = tuple(s for s in question.specifics if not any(mentions(t, s) for t in texts))
-    return Evidence(dense=dense, coverage=coverage, missing=missing)
+    off_subject = False
+    own = set(question.own_terms) - VAGUE
+    if own and idf:
+        off_subject = _off_subject(own, idf)
+    kind_missing = question.wants in ("date", "number") and not any(
+        cov >= KIND_COVERAGE and has_kind(text, question.wants, question.text) for text, cov in best[:KIND_WINDOW]
+    )
+    return Evidence(dense, coverage, missing, off_subject, kind_missing)
+
+
+def _off_subject(own: set[str], idf: Mapping[str, float]) -> bool:
+    """A question mostly in words the whole collection never uses ("weather", "forecast",
+    "weekend") is about something else; so is a follow-up that only inherits a subject."""
+    rarest = max(idf.values(), default=1.0)
+    weight = {t: idf.get(t, rarest) for t in own}
+    unknown = sum(w for t, w in weight.items() if t not in idf)
+    return unknown >= UNKNOWN_SHARE * sum(weight.values())
 
 
 def should_abstain(evidence: Evidence, threshold: float) -> bool:
-    return bool(evidence.missing) or evidence.score < threshold
+    return (
+        bool(evidence.missing)
+        or evidence.off_subject
+        or evidence.kind_missing
+        or evidence.score < threshold
+    )

@@ -1,14 +1,23 @@
 """Follow-up questions: turn a question that leans on earlier turns into a standalone query.
 
-Without a language model the rewrite is deterministic: a question that is self-contained is
-left alone; one that leans on the conversation (pronouns, "and for ...", very short) gets the
-subject of the previous user question carried over.
+Without a language model the rewrite is deterministic. The conversation is replayed turn by
+turn, keeping a *subject*: the content words of the last self-contained question, extended by
+the follow-ups that stayed on it. A question that stands alone is left as it is (rewriting
+everything degrades answers) and, when it shares nothing with the subject, starts a new one
+(a topic switch). A question that leans on the conversation (pronouns, "and for ...", very
+short) gets the subject carried into its query: ``"And for individuals? (fine companies revised
+Article 59)"``.
+
+The carried words are kept apart from the user's own (:attr:`Standalone.carried`): the answer
+must be about what the user asked now, so the answerer and the abstention check weigh the
+question's own words first (an off-topic follow-up is not rescued by the subject it inherits).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from assistant.models import Message
 from assistant.text import STOPWORDS, terms, words
@@ -17,30 +26,95 @@ _LEANING = re.compile(
     r"^\s*(and|what about|how about|also|but|so|then|or)\b|\b(it|its|they|them|their|this|that|these|those|he|she|him|her|his|there|the same|such|former|latter)\b",
     re.IGNORECASE,
 )
-_GENERIC = STOPWORDS | {"what", "which", "who", "when", "how", "many", "much", "did", "does", "about", "and"}
+_GENERIC = STOPWORDS | {"what", "which", "who", "when", "where", "how", "many", "much", "did", "does", "about", "and"}
+SUBJECT_WORDS = 14  # enough to name a topic; more would drown the question's own words
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """The query for one turn: ``query`` is what retrieval sees (and the answer's ``query``
+    field); ``carried`` holds the words taken from earlier turns (empty: self-contained)."""
+
+    question: str
+    query: str
+    carried: tuple[str, ...] = ()
+
+    @property
+    def is_follow_up(self) -> bool:
+        return bool(self.carried)
+
+    def carried_terms(self) -> frozenset[str]:
+        """Terms that came from the conversation only, not from the question itself."""
+        return frozenset(terms(" ".join(self.carried))) - frozenset(terms(self.question))
 
 
 def needs_context(question: str) -> bool:
     """A question that cannot be understood alone."""
-    content = [w for w in words(question) if w.lower() not in _GENERIC]
+    content = content_words(question)
     if len(content) <= 2:
         return True
     return bool(_LEANING.search(question)) and len(content) <= 6
 
 
+def content_words(text: str) -> list[str]:
+    """Words of a question that name its subject (no question words or stopwords)."""
+    return [w for w in words(text) if w.lower() not in _GENERIC and len(w) > 1]
+
+
+def resolve(question: str, history: Sequence[Message]) -> Standalone:
+    """The standalone form of ``question`` given the conversation so far."""
+    subject: list[str] = []
+    for previous in (m.content for m in history if m.role == "user"):
+        subject = _next_subject(_step(previous, subject), subject)
+    return _step(question, subject)
+
+
 def condense(question: str, history: Sequence[Message]) -> str:
     """The standalone query for retrieval (``question`` itself when it stands alone)."""
-    previous = [m.content for m in history if m.role == "user"]
-    if not previous or not needs_context(question):
-        return question
-    subject = _subject(previous[-1])
-    if not subject:
-        return question
+    return resolve(question, history).query
+
+
+def from_rewrite(question: str, rewritten: str) -> Standalone:
+    """A language model's rewrite as a :class:`Standalone` (its added words are the carried ones)."""
+    rewritten = rewritten.strip().strip('"').strip() or question
+    own = set(terms(question))
+    carried = tuple(w for w in content_words(rewritten) if not set(terms(w)) <= own)
+    return Standalone(question, rewritten, carried)
+
+
+def _step(question: str, subject: Sequence[str]) -> Standalone:
+    if not subject or not needs_context(question):
+        return Standalone(question, question)
     have = set(terms(question))
     extra = [w for w in subject if not set(terms(w)) <= have]
-    return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
+    if not extra:
+        return Standalone(question, question)
+    return Standalone(question, f"{question.rstrip()} ({' '.join(extra)})", tuple(extra))
 
 
-def _subject(question: str) -> list[str]:
-    """Content words of a previous question, in order, without question words."""
-    return [w for w in words(question) if w.lower() not in _GENERIC and len(w) > 1]
+def _next_subject(turn: Standalone, subject: Sequence[str]) -> list[str]:
+    """The subject after ``turn``: its own words first, then the earlier subject's when the
+    turn followed up on it or stayed on its topic; a self-contained turn on something else
+    starts afresh."""
+    own = content_words(turn.question)
+    keep = turn.is_follow_up or _related(own, subject)
+    merged = own + (list(subject) if keep else [])
+    out: list[str] = []
+    seen: set[str] = set()
+    for w in merged:
+        key = " ".join(terms(w)) or w.lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out[:SUBJECT_WORDS]
+
+
+def _related(own: Sequence[str], subject: Sequence[str]) -> bool:
+    """Whether a question stays on the subject: two shared content terms, or one shared name
+    (capitalised words compared on a long stem: "Zambia"/"Zambian")."""
+    a = {t for w in own for t in terms(w)}
+    b = {t for w in subject for t in terms(w)}
+    if len(a & b) >= 2:
+        return True
+    names_a = {w.lower()[:5] for w in own if w[:1].isupper() and len(w) >= 4}
+    return any(w.lower()[:5] in names_a for w in subject if w[:1].isupper() and len(w) >= 4)

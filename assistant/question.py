@@ -23,6 +23,7 @@ _DATE_Q = re.compile(
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ation|body|ministry|agency|person|expert|company|companies|authority|authorities))\b", re.IGNORECASE)
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures))\b", re.IGNORECASE)
 
+QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _CODE = re.compile(r"\b(?:GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T)\s?[\d.]+(?:[-:]\d+)*\b")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
@@ -35,9 +36,18 @@ class Question:
     terms: tuple[str, ...]
     wants: str  # "number" | "date" | "who" | "list" | "fact"
     specifics: tuple[str, ...]
+    carried: frozenset[str] = frozenset()  # terms a follow-up inherited from earlier turns
+
+    @property
+    def own_terms(self) -> tuple[str, ...]:
+        """The terms the user asked with now (all of them for a self-contained question),
+        question words left out."""
+        return tuple(t for t in self.terms if t not in self.carried and t not in QUESTION_WORDS)
 
 
-def analyse(text: str) -> Question:
+def analyse(text: str, carried: frozenset[str] = frozenset(), asked: str | None = None) -> Question:
+    """``text`` is the query; for a follow-up, ``carried`` holds the terms it inherited and
+    ``asked`` the user's own words, whose specifics alone the evidence must mention."""
     wants = "fact"
     if _NUMBER_Q.search(text):
         wants = "number"
@@ -47,7 +57,13 @@ def analyse(text: str) -> Question:
         wants = "who"
     elif _LIST_Q.search(text):
         wants = "list"
-    return Question(text=text, terms=tuple(dict.fromkeys(terms(text))), wants=wants, specifics=tuple(specifics(text)))
+    return Question(
+        text=text,
+        terms=tuple(dict.fromkeys(terms(text))),
+        wants=wants,
+        specifics=tuple(specifics(text if asked is None else asked)),
+        carried=carried,
+    )
 
 
 def specifics(text: str) -> list[str]:

@@ -19,15 +19,15 @@ from typing import Literal
 from assistant import citations
 from assistant.abstain import Evidence, assess, should_abstain
 from assistant.citations import Source
-from assistant.conversation import condense
+from assistant.conversation import Standalone, from_rewrite, needs_context, resolve
 from assistant.errors import IndexNotBuiltError
 from assistant.generators.base import Draft, Generator
-from assistant.generators.extractive import ExtractiveGenerator
+from assistant.generators.extractive import Candidate, ExtractiveGenerator
 from assistant.generators.llm import could_be_refusal, to_draft
 from assistant.generators.verify import Verification, verify_draft
 from assistant.models import Answer, Citation, Message, Timings
 from assistant.prompts import load_prompt
-from assistant.question import analyse
+from assistant.question import Question, analyse
 from assistant.retrieval import Hit, Retriever
 from assistant.settings import Settings
 from index.catalog import Catalog
@@ -85,19 +85,20 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
         started = time.perf_counter()
-        query = condense(question, history)
+        turn = self.standalone(question, history)
+        query = turn.query
         k = top_k or self.settings.top_k
         hits = self.retriever.retrieve(query, k)
         retrieved = time.perf_counter()
         sources = [Source(h.passage, self.titles.get(h.passage.source, h.passage.source), h.score) for h in hits]
-        q = analyse(query)
+        q = analyse(query, carried=turn.carried_terms(), asked=question)
         ranked = self._extractive.candidates(q, sources)
-        evidence = assess(q, hits, ranked[0].coverage if ranked else 0.0)
+        evidence = assess(q, hits, [(c.text, c.coverage) for c in ranked], self._extractive.vocabulary)
         self.last_trace = Trace(hits, evidence)
         text, abstained = "", True
         cited: list[Citation] = []
         if sources and not should_abstain(evidence, self.settings.abstain_threshold):
-            draft = self._draft(query, sources, history)
+            draft = self._draft(q, ranked, sources, history)
             if not draft.abstained:
                 text, cited = citations.resolve(draft.text, sources)
                 abstained = not cited
@@ -157,16 +158,31 @@ class Assistant:
                 yield ("answer", value)
                 return
 
-    def _draft(self, query: str, sources: Sequence[Source], history: Sequence[Message]) -> Draft:
+    def standalone(self, question: str, history: Sequence[Message]) -> Standalone:
+        """The question made standalone: by the language model's condense prompt when the
+        generator has one and the question leans on the conversation, else deterministically."""
+        rewrite = getattr(self.generator, "condense", None)
+        if rewrite is None or not history or not needs_context(question):
+            return resolve(question, history)
+        return from_rewrite(question, rewrite(question, history))
+
+    def _draft(
+        self, q: Question, ranked: Sequence[Candidate], sources: Sequence[Source], history: Sequence[Message]
+    ) -> Draft:
         """The generator's draft; a language model's is verified against its sources (an
-        extractive draft quotes them). Inside :meth:`ask_stream` the text is streamed too."""
+        extractive draft quotes them, from the candidates already ranked for the abstention
+        check). Inside :meth:`ask_stream` the text is streamed too."""
         sink = _STREAM_SINK.get()
-        if sink is None:
-            draft = self.generator.generate(query, sources, history)
-        else:
-            draft = to_draft(_relay(self.generator.stream(query, sources, history), sink))
         if isinstance(self.generator, ExtractiveGenerator):
+            draft = self.generator.draft(q, ranked)
+            if sink is not None:
+                for piece in self.generator.pieces(draft.text):
+                    sink(piece)
             return draft
+        if sink is None:
+            draft = self.generator.generate(q.text, sources, history)
+        else:
+            draft = to_draft(_relay(self.generator.stream(q.text, sources, history), sink))
         draft, self.last_verification = verify_draft(draft, sources, self.retriever.embedder.embed)
         return draft
 

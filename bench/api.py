@@ -2,7 +2,7 @@
 clients on ``POST /api/ask`` for about 15 s. Figures go under the key ``"api"`` of a JSON file.
 
     from bench.api import run
-    run(Settings(), Path("bench/results.json"))   # needs a built index (`assistant ingest`)
+    run(Settings(), Path("bench/results.json"))
 """
 
 from __future__ import annotations
@@ -48,9 +48,13 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(settings: Settings, out_path: Path) -> dict[str, Any]:
-    """Start the app in a subprocess on a free port, measure, stop it, merge the figures."""
-    if not settings.catalog_path.exists():
-        raise SystemExit(f"no index at {settings.data_dir}: run `assistant ingest` first")
+    """Start the app in a subprocess on a free port, measure, stop it, merge the figures.
+    It serves the evaluation's copy of the default collection (built here if missing), so the
+    figures never depend on what the user has ingested."""
+    from eval.runner import build_assistant, eval_settings
+
+    settings = eval_settings(settings)
+    build_assistant(settings)
     port = _free_port()
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_PORT": str(port),
            "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}

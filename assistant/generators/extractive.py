@@ -9,7 +9,7 @@ holds the kind of thing asked for (a number for "how many", a date for "when", a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import Source, marker
@@ -25,6 +25,7 @@ _NOISE = [
 ]
 MAX_SENTENCES = 3
 MAX_CHARS = 700
+CARRIED_WEIGHT = 0.35  # a follow-up's inherited words count, but less than what was asked now
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,14 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, idf: Mapping[str, float] | Callable[[str], float] | None = None) -> None:
-        if idf is None:
-            self._idf: Callable[[str], float] = lambda t: 1.0
-        elif callable(idf):
-            self._idf = idf
-        else:
-            default = max(idf.values(), default=1.0)
-            self._idf = lambda t: idf.get(t, default)
+    def __init__(self, idf: Mapping[str, float] | None = None) -> None:
+        self.vocabulary: Mapping[str, float] = idf or {}  # term -> IDF over the collection
+        default = max(self.vocabulary.values(), default=1.0)
+        self._default = default
+
+    def idf(self, term: str) -> float:
+        """A term's IDF (an unknown term weighs like the rarest known one)."""
+        return self.vocabulary.get(term, self._default) if self.vocabulary else 1.0
 
     def candidates(self, question: Question, sources: Sequence[Source]) -> list[Candidate]:
         """Every sentence of every source, scored, best first. A sentence scores for covering the
@@ -64,7 +65,7 @@ class ExtractiveGenerator:
         sentence that restates the question), for holding the kind of thing asked for that the
         question does not already name, for saying something new, and for its passage's rank."""
         qterms = set(question.terms)
-        weight = {t: self._idf(t) for t in qterms}
+        weight = {t: self.idf(t) * (CARRIED_WEIGHT if t in question.carried else 1.0) for t in qterms}
         total = sum(weight.values()) or 1.0
         out = []
         for i, src in enumerate(sources):
@@ -122,16 +123,25 @@ class ExtractiveGenerator:
 
     def generate(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Draft:
         q = analyse(question)
-        chosen = self.compose(q, self.candidates(q, sources))
+        return self.draft(q, self.candidates(q, sources))
+
+    def draft(self, question: Question, ranked: Sequence[Candidate]) -> Draft:
+        """The answer from already ranked candidates (the service ranks them once per question)."""
+        chosen = self.compose(question, ranked)
         if not chosen:
             return Draft("", abstained=True)
         text = " ".join(f"{_end(c.text)} {marker(c.source)}" for c in chosen)
         return Draft(text)
 
     def stream(self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()) -> Iterator[str]:
-        draft = self.generate(question, sources, history)
-        for piece in re.split(r"(?<=\])\s", draft.text):
-            yield piece + " "
+        yield from self.pieces(self.generate(question, sources, history).text)
+
+    @staticmethod
+    def pieces(text: str) -> Iterator[str]:
+        """An answer in streamable pieces: one cited sentence each."""
+        for piece in re.split(r"(?<=\])\s", text):
+            if piece:
+                yield piece + " "
 
 
 def _end(sentence: str) -> str:
