@@ -21,7 +21,7 @@ from assistant.abstain import Evidence, assess, should_abstain
 from assistant.citations import Source
 from assistant.conversation import Standalone, from_rewrite, needs_context, resolve
 from assistant.errors import IndexNotBuiltError
-from assistant.generators.base import Draft, Generator
+from assistant.generators.base import Condenser, Draft, Generator
 from assistant.generators.extractive import Candidate, ExtractiveGenerator
 from assistant.generators.llm import could_be_refusal, to_draft
 from assistant.generators.verify import Verification, verify_draft
@@ -161,10 +161,9 @@ class Assistant:
     def standalone(self, question: str, history: Sequence[Message]) -> Standalone:
         """The question made standalone: by the language model's condense prompt when the
         generator has one and the question leans on the conversation, else deterministically."""
-        rewrite = getattr(self.generator, "condense", None)
-        if rewrite is None or not history or not needs_context(question):
+        if not isinstance(self.generator, Condenser) or not history or not needs_context(question):
             return resolve(question, history)
-        return from_rewrite(question, rewrite(question, history))
+        return from_rewrite(question, self.generator.condense(question, history))
 
     def _draft(
         self, q: Question, ranked: Sequence[Candidate], sources: Sequence[Source], history: Sequence[Message]

@@ -238,6 +238,42 @@ def test_history_is_sent_as_earlier_turns_without_old_markers(make_bot, server) 
     assert QUESTION in messages[3]["content"]
 
 
+@pytest.mark.slow
+def test_a_follow_up_is_condensed_by_the_model_before_retrieval(make_bot, server) -> None:  # type: ignore[no-untyped-def]
+    rewritten = "How many international standards did China lead during the 14th Five-Year Plan?"
+    server.script(Reply(rewritten), Reply(citing(CLAIM + " [{n}].")))
+    history = [
+        Message(role="user", content="What did SAC's briefing on the 14th Five-Year Plan cover?"),
+        Message(role="assistant", content="China's international standardization achievements. [1]"),
+    ]
+    answer = make_bot().ask("And how many did it lead?", history)
+
+    assert len(server.requests) == 2  # the rewrite, then the answer
+    condense_prompt = server.requests[0][1]["messages"][-1]["content"]
+    assert "Follow-up question: And how many did it lead?" in condense_prompt
+    assert "Assistant: China's international standardization achievements." in condense_prompt
+    assert "[1]" not in condense_prompt  # old markers would read as citations
+    assert answer.query == rewritten
+    assert rewritten in server.requests[1][1]["messages"][-1]["content"]
+    assert not answer.abstained and FACT in answer.answer
+
+
+@pytest.mark.slow
+def test_a_self_contained_question_is_not_sent_for_rewriting(make_bot, server) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(citing(CLAIM + " [{n}].")))
+    history = [Message(role="user", content="What is SESEC?"), Message(role="assistant", content="A project. [1]")]
+    answer = make_bot().ask(QUESTION, history)
+    assert len(server.requests) == 1 and answer.query == QUESTION
+
+
+@pytest.mark.slow
+def test_a_failing_rewrite_is_a_generator_error(make_bot, server) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply(status=500))
+    history = [Message(role="user", content="What is SESEC?"), Message(role="assistant", content="A project. [1]")]
+    with pytest.raises(GeneratorError):
+        make_bot().ask("And who runs it?", history)
+
+
 # --- streaming --------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from assistant.citations import Source
 from assistant.models import Message
@@ -26,3 +26,11 @@ class Generator(Protocol):
     def generate(self, question: str, sources: Sequence[Source], history: Sequence[Message]) -> Draft: ...
 
     def stream(self, question: str, sources: Sequence[Source], history: Sequence[Message]) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class Condenser(Protocol):
+    """A generator that can rewrite a follow-up as a standalone question (a language model);
+    without one the deterministic rewrite of :mod:`assistant.conversation` is used."""
+
+    def condense(self, question: str, history: Sequence[Message]) -> str: ...

@@ -68,6 +68,18 @@ def build_messages(
     return turns
 
 
+def build_condense_messages(question: str, history: Sequence[Message]) -> list[Turn]:
+    """One user message asking for the standalone form of a follow-up (no sources: the
+    rewrite only resolves what the question refers to)."""
+    lines = []
+    for m in list(history)[-HISTORY_MESSAGES:]:
+        content = citations.strip_markers(m.content) if m.role == "assistant" else m.content
+        if content.strip():
+            lines.append(f"{'User' if m.role == 'user' else 'Assistant'}: {content.strip()}")
+    prompt = load_prompt("condense").render(history="\n".join(lines), question=question.strip())
+    return [Turn("user", prompt)]
+
+
 def to_draft(reply: str) -> Draft:
     """A model's reply as a draft: empty or ``NOT_IN_SOURCES`` means the sources do not answer."""
     text = reply.strip()
@@ -105,7 +117,15 @@ class ChatGenerator:
     def generate(
         self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()
     ) -> Draft:
-        messages = _chat_messages(build_messages(question, sources, history))
+        return to_draft(self._chat(build_messages(question, sources, history)))
+
+    def condense(self, question: str, history: Sequence[Message]) -> str:
+        """The follow-up rewritten as a standalone question (``prompts/condense.txt``)."""
+        return self._chat(build_condense_messages(question, history)).strip() or question
+
+    def _chat(self, turns: Sequence[Turn]) -> str:
+        """One non-streamed reply, with the bounded retries."""
+        messages = _chat_messages(turns)
         attempt = 0
         while True:
             attempt += 1
@@ -114,7 +134,7 @@ class ChatGenerator:
             except Exception as exc:  # translated or re-raised below
                 self._give_up_or_wait(exc, attempt)
                 continue
-            return to_draft(response.message.content or "")
+            return response.message.content or ""
 
     def stream(
         self, question: str, sources: Sequence[Source], history: Sequence[Message] = ()
