@@ -9,6 +9,8 @@ Checks, in order:
   the subject it inherited ("And what's the weather in Paris?" after a question on standards):
   the conversation must not make it answerable;
 - a question asking for a date or a number whose best sentences hold none has no answer here;
+- a question no passage comes near in meaning (embedding similarity under a floor) is not
+  about this collection, whatever words it shares with it;
 - otherwise the evidence score (how well the best passage matches in meaning, and how much of
   the question the best sentence covers) is compared with a threshold calibrated on the
   evaluation's development split.
@@ -24,6 +26,7 @@ from assistant.retrieval import Hit
 
 KIND_WINDOW = 3  # a "when"/"how many" answer must be among this many best sentences...
 KIND_COVERAGE = 0.1  # ...and be about the question, not a date that merely stands nearby
+DENSE_FLOOR = 0.3  # no passage this close in meaning: the collection is not about it (dev answerable >= 0.46)
 UNKNOWN_SHARE = 0.5  # a follow-up mostly in words the collection never uses is off its subject
 VAGUE = frozenset({"one", "thing", "other", "els", "detail", "exact", "specif", "more", "exampl"})
 
@@ -44,11 +47,11 @@ class Evidence:
 def assess(
     question: Question,
     hits: Sequence[Hit],
-    best: Sequence[tuple[str, float]],
+    best: Sequence[tuple[str, float, int]],
     idf: Mapping[str, float] | None = None,
 ) -> Evidence:
-    """``best``: the best-scoring answer sentences with their coverage of the question, best
-    first; ``idf``: the collection's vocabulary with the weight of each term."""
+    """``best``: the best-scoring answer sentences with their coverage of the question (and
+    the index of their hit), best first; ``idf``: the collection's vocabulary with the weight of each term."""
     coverage = best[0][1] if best else 0.0
     dense = max((h.dense for h in hits), default=0.0)
     texts = [(h.passage.section or "") + "\n" + h.passage.text for h in hits]
@@ -58,7 +61,7 @@ def assess(
     if own and idf:
         off_subject = _off_subject(own, idf)
     kind_missing = question.wants in ("date", "number") and not any(
-        cov >= KIND_COVERAGE and has_kind(text, question.wants, question.text) for text, cov in best[:KIND_WINDOW]
+        cov >= KIND_COVERAGE and has_kind(text, question.wants, question.text) for text, cov, _ in best[:KIND_WINDOW]
     )
     return Evidence(dense, coverage, missing, off_subject, kind_missing)
 
@@ -75,6 +78,7 @@ def _off_subject(own: set[str], idf: Mapping[str, float]) -> bool:
 def should_abstain(evidence: Evidence, threshold: float) -> bool:
     return (
         bool(evidence.missing)
+        or evidence.dense < DENSE_FLOOR
         or evidence.off_subject
         or evidence.kind_missing
         or evidence.score < threshold

@@ -8,8 +8,10 @@ invisible here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from index.store.base import VectorStore
 
 RRF_K = 60
 DUPLICATE_OVERLAP = 0.8
+RERANK_POOL = 20  # fused candidates the rerank stage reorders
 
 
 @dataclass
@@ -37,8 +40,14 @@ class Hit:
     features: dict[str, float] = field(default_factory=dict)
 
 
+class Reranks(Protocol):
+    """A rerank stage (:class:`assistant.rerank.Reranker`)."""
+
+    def rerank(self, query: str, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> list[Hit]: ...
+
+
 class Retriever:
-    """Dense + keyword retrieval over one collection."""
+    """Dense + keyword retrieval over one collection, with an optional rerank stage."""
 
     def __init__(
         self,
@@ -55,6 +64,8 @@ class Retriever:
         self.candidates = candidates
         self.passages: dict[str, Passage] = {p.id: p for p in catalog.passages()}
         self._terms: dict[str, frozenset[str]] = {}
+        self._idf: dict[str, float] | None = None
+        self.reranker: Reranks | None = None
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
@@ -66,6 +77,21 @@ class Retriever:
 
     def retrieve(self, query: str, k: int, vector: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best distinct passages for ``query``, best first."""
+        return self.retrieve_both(query, k, vector)[0]
+
+    def retrieve_both(self, query: str, k: int, vector: np.ndarray | None = None) -> tuple[list[Hit], list[Hit]]:
+        """The ``k`` best passages after the rerank, and the ``k`` best of the fused order
+        before it (the abstention checks were calibrated on those: a rerank that pulls in a
+        passage on "the 13th energy plan" must not make "the 13th Five-Year Plan" answerable)."""
+        fused = self.fused(query, vector)
+        before = [replace(h, features=dict(h.features)) for h in fused[:k]]
+        if self.reranker is None:
+            return fused[:k], before
+        pool = fused[: max(RERANK_POOL, k)]
+        return self.reranker.rerank(query, pool, lambda h: self.passage_terms(h.passage))[:k], before
+
+    def fused(self, query: str, vector: np.ndarray | None = None) -> list[Hit]:
+        """Every candidate of either retriever, fused by reciprocal rank and collapsed."""
         if not self.passages:
             return []
         if vector is None:
@@ -82,7 +108,18 @@ class Retriever:
             h.keyword, h.keyword_rank = bm, rank
             h.score += 1.0 / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)
-        return self.collapse(ranked)[:k]
+        return self.collapse(ranked)
+
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every term over the collection's passages (BM25's)."""
+        if self._idf is None:
+            df: dict[str, int] = {}
+            for p in self.passages.values():
+                for t in self.passage_terms(p):
+                    df[t] = df.get(t, 0) + 1
+            n = max(len(self.passages), 1)
+            self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        return self._idf
 
     def passage_terms(self, passage: Passage) -> frozenset[str]:
         got = self._terms.get(passage.id)

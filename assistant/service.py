@@ -7,7 +7,6 @@ calls this one path.
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -77,6 +76,10 @@ class Assistant:
         retriever = Retriever(
             catalog, open_store(settings), keyword_index(settings, catalog), make_embedder(settings), settings.candidates
         )
+        if settings.rerank:
+            from assistant.rerank import Reranker
+
+            retriever.reranker = Reranker(retriever.idf())
         if generator is None:
             from assistant.generators.factory import make_generator
 
@@ -88,12 +91,12 @@ class Assistant:
         turn = self.standalone(question, history)
         query = turn.query
         k = top_k or self.settings.top_k
-        hits = self.retriever.retrieve(query, k)
+        hits, fused = self.retriever.retrieve_both(query, k)
         retrieved = time.perf_counter()
         sources = [Source(h.passage, self.titles.get(h.passage.source, h.passage.source), h.score) for h in hits]
         q = analyse(query, carried=turn.carried_terms(), asked=question)
         ranked = self._extractive.candidates(q, sources)
-        evidence = assess(q, hits, [(c.text, c.coverage) for c in ranked], self._extractive.vocabulary)
+        evidence = assess(q, fused, [(c.text, c.coverage, c.source - 1) for c in ranked], self._extractive.vocabulary)
         self.last_trace = Trace(hits, evidence)
         text, abstained = "", True
         cited: list[Citation] = []
@@ -199,9 +202,4 @@ def _relay(pieces: Iterator[str], sink: Callable[[str], None]) -> str:
 
 def retriever_idf(retriever: Retriever) -> dict[str, float]:
     """Inverse document frequency of every term over the collection's passages."""
-    df: dict[str, int] = {}
-    for p in retriever.passages.values():
-        for t in retriever.passage_terms(p):  # cached: the duplicate collapse reuses them
-            df[t] = df.get(t, 0) + 1
-    n = max(len(retriever.passages), 1)
-    return {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+    return retriever.idf()

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the generator.")
     candidates: int = Field(30, ge=5, le=200, description="Candidates per retriever before fusion.")
-    rerank: bool = True
+    rerank: bool = Field(True, description="Rerank fused candidates by term coverage, best sentence and embedding similarity.")
     abstain_threshold: float = Field(0.2, ge=0.0, le=1.0, description="Evidence score below which the answer abstains (calibrated on the eval dev split).")
 
     generator: Literal["extractive", "openai", "ollama", "llamacpp"] = "extractive"
