@@ -57,7 +57,7 @@ class Assistant:
         self.retriever = retriever
         self.generator = generator
         self.titles = {d.source: d.title for d in catalog.documents()}
-        self._extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator(retriever_idf(retriever))
+        self._extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator(retriever.idf())
         self.refusal = load_prompt("refusal")
         self.last_trace: Trace | None = None
 
@@ -96,7 +96,7 @@ class Assistant:
         sources = [Source(h.passage, self.titles.get(h.passage.source, h.passage.source), h.score) for h in hits]
         q = analyse(query, carried=turn.carried_terms(), asked=question)
         ranked = self._extractive.candidates(q, sources)
-        evidence = assess(q, fused, [(c.text, c.coverage, c.source - 1) for c in ranked], self._extractive.vocabulary)
+        evidence = assess(q, fused, [(c.text, c.coverage) for c in ranked], self._extractive.vocabulary, self._extractive.idf)
         self.last_trace = Trace(hits, evidence)
         text, abstained = "", True
         cited: list[Citation] = []
@@ -198,8 +198,3 @@ def _relay(pieces: Iterator[str], sink: Callable[[str], None]) -> str:
             sink(text[sent:])
             sent = len(text)
     return text
-
-
-def retriever_idf(retriever: Retriever) -> dict[str, float]:
-    """Inverse document frequency of every term over the collection's passages."""
-    return retriever.idf()

@@ -52,12 +52,11 @@ class ExtractiveGenerator:
 
     def __init__(self, idf: Mapping[str, float] | None = None) -> None:
         self.vocabulary: Mapping[str, float] = idf or {}  # term -> IDF over the collection
-        default = max(self.vocabulary.values(), default=1.0)
-        self._default = default
+        self._rarest = max(self.vocabulary.values(), default=1.0)
 
     def idf(self, term: str) -> float:
         """A term's IDF (an unknown term weighs like the rarest known one)."""
-        return self.vocabulary.get(term, self._default) if self.vocabulary else 1.0
+        return self.vocabulary.get(term, self._rarest) if self.vocabulary else 1.0
 
     def candidates(self, question: Question, sources: Sequence[Source]) -> list[Candidate]:
         """Every sentence of every source, scored, best first. A sentence scores for covering the

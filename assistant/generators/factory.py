@@ -17,9 +17,8 @@ def make_generator(settings: Settings, retriever: Retriever | None = None) -> Ge
     here; ``llamacpp`` loads its model file here (once, at start-up)."""
     if settings.generator == "extractive":
         from assistant.generators.extractive import ExtractiveGenerator
-        from assistant.service import retriever_idf
 
-        return ExtractiveGenerator(retriever_idf(retriever) if retriever else None)
+        return ExtractiveGenerator(retriever.idf() if retriever else None)
     if settings.generator == "openai":
         from assistant.generators.openai_compat import make_openai_generator
 
