@@ -14,9 +14,16 @@ class Message(BaseModel):
     content: str
 
 
+class Span(BaseModel):
+    """Character offsets ``[start, end)`` into a citation's ``text``."""
+
+    start: int
+    end: int
+
+
 class Citation(BaseModel):
     """A numbered source: ``text`` is the cited passage, ``start``/``end`` locate it in the
-    document's stored text."""
+    document's stored text; ``highlights`` are the parts of ``text`` the answer used."""
 
     n: int
     source: str
@@ -26,6 +33,7 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
+    highlights: list[Span] = Field(default_factory=list)
 
 
 class Timings(BaseModel):

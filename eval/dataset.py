@@ -1,4 +1,4 @@
-"""The evaluation set: items drawn from the default documents (``eval/items/*.jsonl``).
+"""The evaluation sets: one per collection, items in ``eval/collections/<name>/items/*.jsonl``.
 
 Each item is one question (or a conversation of turns) with its answer, key facts, source
 document and a verbatim evidence span. Items are split deterministically into a development
@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ITEMS_DIR = Path(__file__).resolve().parent / "items"
+COLLECTIONS_DIR = Path(__file__).resolve().parent / "collections"
+ITEMS_DIR = COLLECTIONS_DIR / "standards" / "items"
 TYPES = ("fact", "number", "date", "list", "multi_doc", "conversation", "unanswerable")
 DEV_SHARE = 4  # of 10: about 40 % development, 60 % test
 
