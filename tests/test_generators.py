@@ -9,7 +9,6 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from assistant.citations import Source
 from assistant.errors import GeneratorError
 from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.factory import make_generator
-from assistant.generators.llamacpp import make_llamacpp_generator
 from assistant.models import Answer, Message
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -408,35 +406,7 @@ def test_ollama_timeout_is_bounded(make_bot, server) -> None:  # type: ignore[no
     assert time.monotonic() - started < 3
 
 
-# --- llama.cpp and the factory -------------------------------------------------------------------
-
-
-def test_llamacpp_without_a_model_path_names_the_setting(settings: Settings) -> None:
-    with pytest.raises(GeneratorError, match="ASSISTANT_LLAMACPP_MODEL_PATH"):
-        make_llamacpp_generator(settings.model_copy(update={"generator": "llamacpp"}))
-    missing = settings.model_copy(update={"llamacpp_model_path": Path("/nonexistent/model.gguf")})
-    with pytest.raises(
-        GeneratorError, match="ASSISTANT_LLAMACPP_MODEL_PATH=/nonexistent/model.gguf"
-    ):
-        make_llamacpp_generator(missing)
-
-
-def test_llamacpp_without_its_package_says_how_to_install_it(
-    settings: Settings, tmp_path: Path
-) -> None:
-    try:
-        import llama_index.llms.llama_cpp  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("the llamacpp extra is installed")
-    model = tmp_path / "model.gguf"
-    model.write_bytes(b"GGUF")
-    with pytest.raises(GeneratorError) as error:
-        make_generator(
-            settings.model_copy(update={"generator": "llamacpp", "llamacpp_model_path": model})
-        )
-    assert "install the llamacpp extra: pip install -e '.[llamacpp]'" in str(error.value)
+# --- the factory (llama.cpp: tests/test_llamacpp.py) ------------------------------------------
 
 
 def test_the_factory_builds_the_configured_backend(settings: Settings) -> None:

@@ -108,8 +108,10 @@ class ChatGenerator:
         llm: Any,
         explain: Callable[[BaseException], Failure | None],
         retries: int = 0,
+        model: str = "",
     ) -> None:
         self.name = name
+        self.model = model  # the model's own name, for reports
         self.llm = llm
         self.explain = explain
         self.retries = retries

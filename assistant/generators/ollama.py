@@ -40,7 +40,7 @@ def make_ollama_generator(settings: Settings) -> ChatGenerator:
         temperature=0.0,
         additional_kwargs={"num_predict": MAX_ANSWER_TOKENS},
     )
-    return ChatGenerator("ollama", llm, lambda exc: explain(exc, settings), settings.llm_retries)
+    return ChatGenerator("ollama", llm, lambda exc: explain(exc, settings), settings.llm_retries, model=settings.llm_model)
 
 
 def explain(exc: BaseException, settings: Settings) -> Failure | None:

@@ -38,7 +38,7 @@ def make_openai_generator(settings: Settings) -> ChatGenerator:
         max_retries=0,
         reuse_client=True,
     )
-    return ChatGenerator("openai", llm, lambda exc: explain(exc, settings), settings.llm_retries)
+    return ChatGenerator("openai", llm, lambda exc: explain(exc, settings), settings.llm_retries, model=settings.llm_model)
 
 
 def explain(exc: BaseException, settings: Settings) -> Failure | None:
