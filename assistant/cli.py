@@ -239,22 +239,34 @@ def evaluate(
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Write this run's metrics as the new baseline.")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the JSON, Markdown and HTML reports.")] = Path("eval/reports"),
     baselines: Annotated[bool, typer.Option(help="Also run the plain LlamaIndex and keyword-only baselines.")] = True,
+    generator: Annotated[str | None, typer.Option(help="Answer with this generator (extractive, openai, ollama, llamacpp) instead of ASSISTANT_GENERATOR; a language model is also compared with the extractive path.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Answer only N items spread over the set (a language model takes seconds per answer).")] = None,
 ) -> None:
     """Run the evaluation set through the real answer path and score it."""
     from eval.runner import run_cli
 
-    code = run_cli(_settings(), check=check, update_baseline=update_baseline, out=out, baselines=baselines)
+    settings = _settings()
+    if generator not in (None, "extractive", "openai", "ollama", "llamacpp"):
+        _fail(f"--generator {generator!r}: expected extractive, openai, ollama or llamacpp")
+    try:
+        code = run_cli(settings, check=check, update_baseline=update_baseline, out=out, baselines=baselines,
+                       generator=generator, limit=limit)
+    except AssistantError as exc:
+        _fail(str(exc))
     raise typer.Exit(code)
 
 
 @app.command()
 def bench(
     out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("bench/results.json"),
+    only: Annotated[str | None, typer.Option(help="Run one benchmark: ingest, answers, api or llm (the local language model's tokens/s).")] = None,
 ) -> None:
     """Run the speed and memory benchmarks and write their figures to a JSON file."""
     from bench.run import run_all
 
-    run_all(_settings(), out)
+    if only not in (None, "ingest", "answers", "api", "llm"):
+        _fail(f"--only {only!r}: expected ingest, answers, api or llm")
+    run_all(_settings(), out, only)
 
 
 def main() -> None:

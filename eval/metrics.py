@@ -38,6 +38,7 @@ class TurnResult:
     relevant: list[str]  # passage ids that carry the evidence
     retrieved_preview: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    first_token_ms: float | None = None  # when the answer was streamed: its first piece
 
     @property
     def correct(self) -> bool:
@@ -110,6 +111,10 @@ def answer_metrics(results: Sequence[TurnResult]) -> dict[str, float]:
     if lat:
         out["latency_p50_ms"] = statistics.median(lat)
         out["latency_p95_ms"] = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+    first = sorted(r.first_token_ms for r in results if r.first_token_ms is not None)
+    if first:
+        out["first_token_p50_ms"] = statistics.median(first)
+        out["first_token_p95_ms"] = first[min(len(first) - 1, int(0.95 * len(first)))]
     return out
 
 

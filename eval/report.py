@@ -10,6 +10,8 @@ from pathlib import Path
 HEADLINE = ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10", "key_fact_accuracy", "citation_precision",
             "citation_recall", "abstention_correct", "abstention_recall", "abstention_precision",
             "false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "n")
+COMPARED = ("key_fact_accuracy", "citation_precision", "abstention_correct", "false_refusal_rate",
+            "first_token_p50_ms", "latency_p50_ms", "latency_p95_ms")
 TARGETS = {"hit@5": 0.97, "mrr": 0.85, "key_fact_accuracy": 0.85, "abstention_correct": 0.9}
 
 
@@ -25,10 +27,17 @@ def _fmt(v: float | None, metric: str = "") -> str:
 
 def markdown(data: dict, brief: bool = False) -> str:  # type: ignore[type-arg]
     m = data["metrics"]
-    lines = [f"# Evaluation ({data['generator']} generator, {data['items']} items)", "",
+    model = f" {data['model']}" if data.get("model") else ""
+    lines = [f"# Evaluation ({data['generator']}{model} generator, {data['items']} items)", "",
              "| metric | dev | test | target (test) |", "|---|---|---|---|"]
     for k in HEADLINE:
         lines.append(f"| {k} | {_fmt(m['dev'].get(k), k)} | {_fmt(m['test'].get(k), k)} | {TARGETS.get(k, '')} |")
+    if data.get("generators"):
+        lines += ["", f"## Generators on the same {data['items']} items (all splits)", "",
+                  "| generator | key facts | citation precision | abstention correct | false refusals | first piece p50 ms | total p50 ms | total p95 ms |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, v in data["generators"].items():
+            lines.append("| " + " | ".join([name] + [_fmt(v.get(k), k) for k in COMPARED]) + " |")
     if data.get("baselines"):
         lines += ["", "## Retrieval beside the baselines (test split)", "", "| system | hit@1 | hit@5 | hit@10 | mrr | ndcg@10 |", "|---|---|---|---|---|---|"]
         rows = {"this project": m["test"]} | {k: v.get("test", {}) for k, v in data["baselines"].items()}
@@ -91,6 +100,12 @@ def html_page(data: dict) -> str:  # type: ignore[type-arg]
     for k in HEADLINE:
         parts.append(f"<tr><td>{k}</td><td>{_fmt(m['dev'].get(k), k)}</td><td>{_fmt(m['test'].get(k), k)}</td><td>{TARGETS.get(k, '')}</td></tr>")
     parts.append("</table>")
+    if data.get("generators"):
+        parts.append(f"<h2>Generators on the same {data['items']} items</h2><table><tr><th>generator</th>"
+                     + "".join(f"<th>{k}</th>" for k in COMPARED) + "</tr>")
+        for name, v in data["generators"].items():
+            parts.append(f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{_fmt(v.get(k), k)}</td>" for k in COMPARED) + "</tr>")
+        parts.append("</table>")
     for key in ("type", "document", "turn"):
         groups = data["breakdown"][key]
         parts.append(_bars(f"key-fact accuracy / abstention by {key}", {g: (v.get("key_fact_accuracy") if v.get("key_fact_accuracy") is not None else v.get("abstention_correct", 0.0)) for g, v in groups.items()}))

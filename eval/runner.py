@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assistant.models import Message
+from assistant.errors import GeneratorError
+from assistant.models import Answer, Message, Timings
 from assistant.settings import Settings
 from eval import report
 from eval.baselines import Ranker, keyword_ranker, llamaindex_ranker
@@ -46,14 +47,27 @@ def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
     return Assistant.from_settings(settings)
 
 
-def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None) -> list[TurnResult]:  # type: ignore[no-untyped-def]
+def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None, stream: bool = False) -> list[TurnResult]:  # type: ignore[no-untyped-def]
+    """Answer every turn; ``stream``: through ``ask_stream``, timing the first piece too."""
     passages = [(p.id, p.text) for p in bot.retriever.passages.values()]
     results: list[TurnResult] = []
     for item in items:
         history: list[Message] = []
         for t_no, turn in enumerate(item.turns):
             started = time.perf_counter()
-            answer = bot.ask(turn.question, history)
+            first = None
+            if stream:
+                try:
+                    for kind, value in bot.ask_stream(turn.question, history):
+                        if kind == "delta" and first is None:
+                            first = (time.perf_counter() - started) * 1000
+                        elif kind == "answer":
+                            answer = value
+                except GeneratorError as exc:  # a model that times out on one question fails that one
+                    answer = Answer(answer=f"error: {exc}", abstained=False, citations=[], query=turn.question,
+                                    timings_ms=Timings(retrieve=0, generate=0, total=0))
+            else:
+                answer = bot.ask(turn.question, history)
             latency = (time.perf_counter() - started) * 1000
             ranked = bot.retriever.retrieve(answer.query, 10)
             cited = {c.n: c.text for c in answer.citations}
@@ -70,7 +84,7 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
                     ranking=[h.passage.id for h in ranked],
                     relevant=relevant_ids(passages, turn.evidence),
                     retrieved_preview=[f"{h.passage.source} › {h.passage.section or ''}: {h.passage.text[:160]}" for h in ranked[:3]],
-                    latency_ms=latency,
+                    latency_ms=latency, first_token_ms=first,
                 )
             )
             history += [Message(role="user", content=turn.question), Message(role="assistant", content=answer.answer)]
@@ -113,17 +127,45 @@ def breakdown(results: Sequence[TurnResult]) -> dict:  # type: ignore[type-arg]
     }
 
 
-def evaluate(settings: Settings, baselines: bool = True, progress: bool = True) -> dict:  # type: ignore[type-arg]
-    items = load_items()
+def spread(items: Sequence[Item], limit: int | None) -> list[Item]:
+    """``limit`` items spread evenly over the set (every type and document gets its share),
+    for a generator that takes seconds per answer; all of them when ``limit`` is None."""
+    if limit is None or limit >= len(items):
+        return list(items)
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+def compare_generators(bot, items: Sequence[Item], results: Sequence[TurnResult]) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """A language model's figures beside the extractive path's on the same items (both
+    streamed, so both have a time to first piece)."""
+    from assistant.generators.extractive import ExtractiveGenerator
+    from assistant.service import Assistant
+
+    plain = Assistant(bot.settings.model_copy(update={"generator": "extractive"}), bot.catalog, bot.retriever,
+                      ExtractiveGenerator(bot.retriever.idf()))
+    name = bot.generator.name + (f" ({bot.generator.model})" if getattr(bot.generator, "model", "") else "")
+    return {name: summarize(results), "extractive": summarize(run_items(plain, items, stream=True))}
+
+
+def evaluate(settings: Settings, baselines: bool = True, progress: bool = True,
+             generator: str | None = None, limit: int | None = None) -> dict:  # type: ignore[type-arg]
+    """Score the set; ``generator`` overrides ``ASSISTANT_GENERATOR`` (a language model is then
+    also compared with the extractive path), ``limit`` answers only that many items."""
+    items = spread(load_items(), limit)
     es = eval_settings(settings)
+    if generator:
+        es = es.model_copy(update={"generator": generator})
     bot = build_assistant(es)
+    llm = bot.generator.name != "extractive"
     from rich.progress import Progress
 
     with Progress(transient=True, disable=not progress) as bar:
         task = bar.add_task("evaluating", total=len(items))
-        results = run_items(bot, items, lambda: bar.advance(task))
+        results = run_items(bot, items, lambda: bar.advance(task), stream=llm)
     data: dict = {
         "generator": bot.generator.name,
+        "model": getattr(bot.generator, "model", ""),
         "items": len(items),
         "metrics": {split: summarize([r for r in results if r.split == split]) for split in ("dev", "test")},
         "breakdown": breakdown(results),
@@ -131,6 +173,8 @@ def evaluate(settings: Settings, baselines: bool = True, progress: bool = True) 
         "baselines": {},
     }
     data["metrics"]["all"] = summarize(results)
+    if llm:
+        data["generators"] = compare_generators(bot, items, results)
     if baselines:
         texts = {p.id: p.text for p in bot.retriever.passages.values()}
         rankers = {"keyword only (BM25)": keyword_ranker(bot.retriever.keyword, texts)}
@@ -173,8 +217,9 @@ def baseline_of(data: dict) -> dict:  # type: ignore[type-arg]
     }
 
 
-def run_cli(settings: Settings, check: bool, update_baseline: bool, out: Path, baselines: bool) -> int:
-    data = evaluate(settings, baselines=baselines)
+def run_cli(settings: Settings, check: bool, update_baseline: bool, out: Path, baselines: bool,
+            generator: str | None = None, limit: int | None = None) -> int:
+    data = evaluate(settings, baselines=baselines, generator=generator, limit=limit)
     paths = report.write_all(data, out)
     print(report.markdown(data, brief=True))
     print("reports: " + ", ".join(str(p) for p in paths))

