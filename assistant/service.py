@@ -124,6 +124,8 @@ class Assistant:
         retrieved = time.perf_counter()
         self.last_trace = Trace(parts[0].hits, parts[0].evidence, parts)
         sources, offsets = _merge_sources(parts)
+        if not isinstance(self.generator, ExtractiveGenerator):
+            sources = _by_best_unit(parts, sources)  # a model reads the selected evidence first
         text, abstained = "", True
         cited: list[Citation] = []
         if any(not p.abstain for p in parts):
@@ -262,6 +264,18 @@ def _merge_sources(parts: Sequence[Part]) -> tuple[list[Source], list[dict[int, 
                 remap[n] = index[src.passage.id]
         offsets.append(remap)
     return merged, offsets
+
+
+def _by_best_unit(parts: Sequence[Part], sources: Sequence[Source]) -> list[Source]:
+    """Sources ordered by the score of the best answer unit the select stage found in them
+    (numbered as they will be cited), those with none after, in retrieval order."""
+    best: dict[str, float] = {}
+    for part in parts:
+        for c in part.ranked:
+            pid = part.sources[c.source - 1].passage.id
+            best[pid] = max(best.get(pid, float("-inf")), c.score)
+    order = sorted(range(len(sources)), key=lambda i: (-best.get(sources[i].passage.id, float("-inf")), i))
+    return [sources[i] for i in order]
 
 
 def _renumbered(c: Candidate, source: int) -> Candidate:

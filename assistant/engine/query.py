@@ -27,7 +27,8 @@ _DATE_Q = re.compile(
     r"since when|until when|take effect|come into (force|effect)|effective date)\b",
     re.IGNORECASE,
 )
-_WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ation|body|ministry|agency|person|expert|company|companies|authority|authorities))\b", re.IGNORECASE)
+_WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
+_CODE_Q = re.compile(r"\b(?:what|which|under which|under what)\s+(?:(?:GB|GB/T|ISO|IEC|EN|IEEE|RFC|PEP|standard|document)\s+)+(?:number|code|reference)\b", re.IGNORECASE)
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
 _ROLE = re.compile(
     r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(president|chair(?:man|woman|person)?|"
@@ -59,7 +60,7 @@ class Query:
 
     text: str
     terms: tuple[str, ...]
-    wants: str  # "number" | "date" | "who" | "list" | "fact"
+    wants: str  # "number" | "date" | "who" | "list" | "code" | "fact"
     specifics: tuple[str, ...]
     carried: frozenset[str] = frozenset()
     asked: str = ""
@@ -103,6 +104,8 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
 
 def wants_of(text: str) -> str:
     """The kind of answer a question asks for."""
+    if _CODE_Q.search(text):
+        return "code"
     if _NUMBER_Q.search(text):
         return "number"
     if _DATE_Q.search(text):
@@ -114,9 +117,21 @@ def wants_of(text: str) -> str:
     return "fact"
 
 
+_COMPARE = [
+    re.compile(r"\b(?:what is |what are |what's )?(?:the )?differences? between (?P<a>.+?) and (?P<b>.+?)\s*\??$", re.IGNORECASE),
+    re.compile(r"\bhow (?:does|do|did|is|are) (?P<a>.+?) (?:differ|different) from (?P<b>.+?)\s*\??$", re.IGNORECASE),
+    re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to) (?P<b>.+?)\s*\??$", re.IGNORECASE),
+]
+
+
 def split_parts(question: str) -> list[str]:
-    """A question in two parts ("How did X change, and when was Y published?") as its parts;
-    a single question as itself. Each part must have words of its own to be one."""
+    """A question in two parts ("How did X change, and when was Y published?") as its parts,
+    a comparison ("How does A differ from B?") as one question on each side; a single
+    question as itself. Each part must have words of its own to be one."""
+    for pattern in _COMPARE:
+        m = pattern.search(question)
+        if m and min(len(terms(m["a"])), len(terms(m["b"]))) >= 1:
+            return [f"What is {m['a'].strip().rstrip('.')}?", f"What is {m['b'].strip().rstrip('.')}?"]
     cut = [m for m in _SECOND_PART.finditer(question) if m.start() > 0]
     if not cut:
         return [question]
@@ -166,6 +181,7 @@ def mentions(passage_text: str, specific: str) -> bool:
 
 _NUMBER_WORDS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
 _KIND = {
+    "code": _CODE,
     "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
     "date": re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}}(?!\d))?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b", re.IGNORECASE),
     "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|(?:\b[A-Z][a-z]+\s){2,}"),
