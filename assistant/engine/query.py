@@ -28,6 +28,11 @@ _DATE_Q = re.compile(
     re.IGNORECASE,
 )
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
+# "which economies does ... name", "what product types are ...": a plural asks for several things
+_PLURAL_Q = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?[\w-]*(?:ies|[^su'\s]s)\s+(?:are|were|do|does|did|have|has|had|will|can|could|should|must|is|was)\b",
+    re.IGNORECASE,
+)
 _CODE_Q = re.compile(r"\b(?:what|which|under which|under what)\s+(?:(?:GB|GB/T|ISO|IEC|EN|IEEE|RFC|PEP|standard|document)\s+)+(?:number|code|reference)\b", re.IGNORECASE)
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
 _ROLE = re.compile(
@@ -112,7 +117,7 @@ def wants_of(text: str) -> str:
         return "date"
     if _WHO_Q.search(text):
         return "who"
-    if _LIST_Q.search(text):
+    if _LIST_Q.search(text) or _PLURAL_Q.search(text):
         return "list"
     return "fact"
 

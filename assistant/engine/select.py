@@ -95,7 +95,7 @@ class Selector:
         qterms = set(query.terms)
         weight = {t: self.idf(t) * (CARRIED_WEIGHT if t in query.carried else 1.0) for t in qterms}
         total = sum(weight.values()) or 1.0
-        best: dict[tuple[int, int, str], Candidate] = {}
+        best: dict[tuple[str, str], Candidate] = {}
         for i, src in enumerate(sources):
             context = set(terms((src.passage.section or "") + " " + src.title))
             rows = []
@@ -125,7 +125,7 @@ class Selector:
                 score += w.rank * (1.0 - i / max(len(sources), 1))
                 if words > 90 and unit.kind not in ("list", "code"):
                     score -= 0.1
-                key = (unit.start, unit.end, unit.kind)
+                key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
                 cand = Candidate(unit, i + 1, score, coverage, sim, covered)
                 if key not in best or best[key].score < score:
                     best[key] = cand
