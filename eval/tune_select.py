@@ -21,8 +21,8 @@ from eval.runner import build_assistant, eval_settings, run_items
 
 def grid() -> list[tuple[Weights, float]]:
     out = []
-    for sim, kind, near, thr in itertools.product((0.3, 0.5, 0.8), (0.15, 0.25, 0.4), (0.0, 0.15), (0.15, 0.2, 0.25)):
-        out.append((replace(DEFAULT, similarity=sim, kind=kind, near=near), thr))
+    for cov, sim, near, thr in itertools.product((0.6, 0.9, 1.2), (0.3, 0.5), (0.0, 0.15), (0.2,)):
+        out.append((replace(DEFAULT, coverage=cov, similarity=sim, near=near), thr))
     return out
 
 
@@ -44,7 +44,7 @@ def main() -> None:
         fr = sum(m.get("false_refusal_rate", 0) for m in figures) / len(figures)
         ar = sum(m.get("abstention_recall", 0) for m in figures) / len(figures)
         rows.append((kf - fr, ar, kf, fr, weights, threshold))
-        print(f"kf {kf:.3f} fr {fr:.3f} ar {ar:.3f}  sim {weights.similarity} kind {weights.kind} near {weights.near} thr {threshold}", flush=True)
+        print(f"kf {kf:.3f} fr {fr:.3f} ar {ar:.3f}  {weights} thr {threshold}", flush=True)
     rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
     print("best:", rows[0])
 

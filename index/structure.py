@@ -15,6 +15,7 @@ from index import clean
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TAG_LINE = re.compile(r"^#[A-Za-z][\w&'’-]*(?:[ \t]+#?\s*[\w&'’-]+)*\s*\d*\.?\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*$")
 _NUMBER_ONLY = re.compile(r"^\d+[.)]?$")
 _LIST_ITEM = re.compile(r"^(?:- |\d{1,2}[.)] |[a-z][.)] |[IVX]+\. )")
 _MONTH = (
@@ -162,6 +163,8 @@ def _blocks(lines: list[str], vocabulary: set[str]) -> list[_Block]:
             inner = m.group(2).strip()
             if inner.startswith("#"):  # "## #Standardization", "### # RoHS"
                 items.append(("tag", inner, 0))
+            elif inner and _SENTENCE_END.search(inner) and len(inner.split()) >= 4:
+                items.append(("line", inner, 0))  # a heading mark on a sentence is a broken export
             elif inner:
                 items.append(("md", inner, len(m.group(1))))
         else:

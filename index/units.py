@@ -87,6 +87,7 @@ def answer_units(doc: StructuredDocument) -> list[Unit]:
 def _list_after(text: str, blocks: Sequence[Block], i: int) -> int | None:
     """The end of the list that block ``i`` introduces, or ``None`` when no list follows."""
     end, taken, items = None, 0, 0
+    start_of_prev = blocks[i].start
     for b in blocks[i + 1 : i + 1 + MAX_LIST_BLOCKS]:
         if b.kind == "heading":
             break
@@ -94,13 +95,14 @@ def _list_after(text: str, blocks: Sequence[Block], i: int) -> int | None:
         if b.kind == "row":
             break  # a table is answered row by row, with its header
         is_item = bool(LIST_ITEM.match(body)) or (b.kind == "code" and not items)  # "Example:" + code
-        if items and not is_item:
-            break  # the list ended: prose again
+        if items and not is_item and not text[start_of_prev:end].rstrip().endswith(":"):
+            break  # the list ended: prose again (an item ending in a colon goes on below)
         if not is_item and (taken >= 4 or len(body) > MAX_PLAIN_ITEM):
             break  # unbulleted paragraphs after an introduction: only a few short ones
         if end is not None and b.end - blocks[i].end > MAX_LIST_CHARS:
             break
         end, taken, items = b.end, taken + 1, items + is_item
+        start_of_prev = b.start
     return end
 
 
