@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from assistant.citations import marker
 from assistant.engine.query import Query
 from assistant.engine.select import Candidate
-from index.units import PassageUnit, strip_label
+from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
 MAX_CHARS = 900
@@ -74,7 +74,10 @@ def compose(chosen: Sequence[Candidate]) -> Composed:
     pieces: list[str] = []
     used: dict[int, list[PassageUnit]] = {}
     for c in chosen:
-        pieces.append(f"{render(c.unit)} {marker(c.source)}")
+        mark = marker(c.source)
+        # every line of a list is a claim of its own, and carries the marker
+        lines = render(c.unit).split("\n") if c.unit.kind == "list" else [render(c.unit)]
+        pieces.append("\n".join(f"{line} {mark}" if not line.startswith("```") else line for line in lines))
         used.setdefault(c.source, []).append(c.unit)
     text = ""
     for piece in pieces:
@@ -102,9 +105,11 @@ def _render_list(text: str) -> str:
     for item in items:
         if item.strip().startswith("```"):
             lines.append(item.strip())
+        elif len(lines) > 1 and lines[-1].endswith(":") and not LIST_ITEM.match(item):
+            lines[-1] = f"{lines[-1]} {tidy(item)}"  # what an item introduces belongs to it
         else:
-            lines.append("- " + _end(tidy(item)))
-    return "\n".join(lines)
+            lines.append("- " + tidy(item))
+    return "\n".join([lines[0]] + [line if line.startswith("```") else _end(line) for line in lines[1:]])
 
 
 def _render_row(head: str, row: str) -> str:
