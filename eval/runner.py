@@ -186,6 +186,7 @@ def regressions(data: dict, baseline: dict) -> list[str]:  # type: ignore[type-a
                 after = coll["metrics"][split].get(metric)
                 if before is None or after is None:
                     continue
+                after = round(after, 4)  # as the baseline stores it
                 drop = (after - before) if tol < 0 else (before - after)  # false refusals regress upwards
                 if drop > abs(tol) + 1e-9:
                     problems.append(
