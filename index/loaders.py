@@ -70,13 +70,20 @@ _LINE_TAGS = ("div", "li", "tr", "br")
 _BLOCK_TAGS = ("p", "ul", "ol", "section", "article", "table", "blockquote", "dl")  # end a paragraph
 _PARAGRAPH_TAGS = ("dt", "dd")  # a term and its description: apart, so neither runs into the other
 FENCE = "```"
+_LANDMARKS_AROUND = ["navigation", "search", "banner", "contentinfo", "complementary"]
 
 
 def _load_html(data: bytes, name: str) -> str:
     from bs4 import BeautifulSoup  # light, but only needed for HTML
 
     soup = BeautifulSoup(decode_text(data, name), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    if main is not None:  # a page that marks its content keeps only that: no menus or sidebars
+        soup = BeautifulSoup("", "html.parser")
+        soup.append(main)
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer", "aside"]):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": _LANDMARKS_AROUND}):  # menus, search boxes, page footers
         tag.decompose()
     for tag in soup.select("a.headerlink"):  # the permalink anchors (a pilcrow) of generated docs
         tag.decompose()
