@@ -4,12 +4,13 @@ the support check the answer verifier and the evaluation share."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.models import Citation
-from assistant.text import sentence_spans, terms
+from assistant.models import Citation, Span
 from index.split import Passage
+from index.text import sentence_spans, terms
+from index.units import PassageUnit
 
 MARKER = re.compile(r"\s?\[(\d{1,3})\]")
 _ANY_MARKERS = re.compile(r"(?:\s?\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+")
@@ -22,17 +23,27 @@ class Source:
     passage: Passage
     title: str
     score: float
+    date: str | None = None  # the document's date, when it has one
 
 
 def marker(n: int) -> str:
     return f"[{n}]"
 
 
-def to_citation(n: int, source: Source) -> Citation:
+def to_citation(n: int, source: Source, used: Sequence[PassageUnit] = ()) -> Citation:
+    """Source ``n`` as a citation; ``used`` are the answer units quoted from it, which become its
+    highlights (the cited text widens to hold a unit that runs past the passage)."""
     p = source.passage
+    start, end, text = p.start, p.end, p.text
+    for u in used:  # both are slices of one document's text: their union is one too
+        if u.start < start and u.end >= start:
+            text, start = u.text[: start - u.start] + text, u.start
+        if u.end > end and u.start <= end:
+            text, end = text + u.text[len(u.text) - (u.end - end) :], u.end
+    highlights = [Span(start=u.start - start, end=u.end - start) for u in used if start <= u.start and u.end <= end]
     return Citation(
-        n=n, source=p.source, title=source.title, section=p.section, text=p.text,
-        start=p.start, end=p.end, score=round(float(source.score), 4),
+        n=n, source=p.source, title=source.title, section=p.section, text=text,
+        start=start, end=end, score=round(float(source.score), 4), highlights=highlights,
     )
 
 
@@ -73,9 +84,12 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     return merged
 
 
-def resolve(text: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
+def resolve(
+    text: str, sources: Sequence[Source], used: Mapping[int, Sequence[PassageUnit]] | None = None
+) -> tuple[str, list[Citation]]:
     """Renumber the markers of ``text`` in order of first use, drop markers that point at no
-    source, and return the rewritten text with its citations."""
+    source, and return the rewritten text with its citations (``used``: source number -> the
+    units the answer quoted from it, highlighted in its citation)."""
     mapping: dict[int, int] = {}
     for n in markers_in(text):
         if 1 <= n <= len(sources) and n not in mapping:
@@ -91,7 +105,11 @@ def resolve(text: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
 
     rewritten = _ANY_MARKERS.sub(group, text)
     rewritten = re.sub(r"[ \t]+([.,;:])", r"\1", rewritten).strip()
-    citations = [to_citation(new, sources[old - 1]) for old, new in sorted(mapping.items(), key=lambda kv: kv[1])]
+    used = used or {}
+    citations = [
+        to_citation(new, sources[old - 1], used.get(old, ()))
+        for old, new in sorted(mapping.items(), key=lambda kv: kv[1])
+    ]
     return rewritten, citations
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.models import Message
-from assistant.text import STOPWORDS, terms, words
+from index.text import STOPWORDS, terms, words
 
 _LEANING = re.compile(
     r"^\s*(and|what about|how about|also|but|so|then|or)\b|\b(it|its|they|them|their|this|that|these|those|he|she|him|her|his|there|the same|such|former|latter)\b",

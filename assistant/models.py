@@ -33,7 +33,8 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
-    highlights: list[Span] = Field(default_factory=list)
+    # the UI reads them in-process; kept out of the JSON so the answer contract stays as it is
+    highlights: list[Span] = Field(default_factory=list, exclude=True)
 
 
 class Timings(BaseModel):

@@ -17,6 +17,7 @@ REQUIRED = {
     "answer": frozenset({"question", "sources"}),
     "condense": frozenset({"history", "question"}),
     "refusal": frozenset({"question"}),
+    "part_not_found": frozenset({"question"}),
 }
 
 

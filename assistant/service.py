@@ -1,4 +1,9 @@
-"""The assistant: standalone query -> hybrid retrieval -> generation -> verified citations.
+"""The assistant: one question through the answer engine's stages.
+
+analyse (standalone query -> :class:`Query`) -> retrieve -> rerank -> select (answer units) ->
+check (constraints, kind, evidence) -> compose (no model) or generate (a language model) ->
+verified citations. A question in two parts goes through retrieve..check once per part, and
+the answer cites both.
 
 ``Assistant.from_settings(settings)`` loads everything once (embedder, store, keyword index);
 ``ask`` is then cheap and thread-safe for reads. Every face (CLI, HTTP API, UI, evaluation)
@@ -12,24 +17,27 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant import citations
-from assistant.abstain import Evidence, assess, should_abstain
 from assistant.citations import Source
 from assistant.conversation import Standalone, from_rewrite, needs_context, resolve
+from assistant.engine.check import Evidence, assess, should_abstain
+from assistant.engine.compose import choose, compose
+from assistant.engine.query import Query, analyse
+from assistant.engine.retrieve import Hit, Retriever
+from assistant.engine.select import Candidate, Selector, sentence_units
 from assistant.errors import IndexNotBuiltError
 from assistant.generators.base import Condenser, Draft, Generator
-from assistant.generators.extractive import Candidate, ExtractiveGenerator
+from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.llm import could_be_refusal, to_draft
 from assistant.generators.verify import Verification, verify_draft
 from assistant.models import Answer, Citation, Message, Timings
 from assistant.prompts import load_prompt
-from assistant.question import Question, analyse
-from assistant.retrieval import Hit, Retriever
 from assistant.settings import Settings
 from index.catalog import Catalog
+from index.units import PassageUnit
 
 RELATED = 3
 
@@ -39,11 +47,24 @@ _STREAM_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("stream_sink
 
 
 @dataclass
+class Part:
+    """One (sub-)question through retrieve, select and check."""
+
+    query: Query
+    hits: list[Hit]
+    sources: list[Source]
+    ranked: list[Candidate]
+    evidence: Evidence
+    abstain: bool
+
+
+@dataclass
 class Trace:
     """What happened inside one answer (for the evaluation and debugging)."""
 
     hits: list[Hit]
     evidence: Evidence
+    parts: list[Part]
 
 
 class Assistant:
@@ -56,9 +77,11 @@ class Assistant:
         self.catalog = catalog
         self.retriever = retriever
         self.generator = generator
-        self.titles = {d.source: d.title for d in catalog.documents()}
-        self._extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator(retriever.idf())
+        self.documents = {d.source: d for d in catalog.documents()}
+        self.titles = {d.source: d.title for d in self.documents.values()}
+        self.selector = generator.selector if isinstance(generator, ExtractiveGenerator) else Selector(retriever.idf())
         self.refusal = load_prompt("refusal")
+        self.not_found = load_prompt("part_not_found")
         self.last_trace: Trace | None = None
 
     @classmethod
@@ -77,7 +100,7 @@ class Assistant:
             catalog, open_store(settings), keyword_index(settings, catalog), make_embedder(settings), settings.candidates
         )
         if settings.rerank:
-            from assistant.rerank import Reranker
+            from assistant.engine.rerank import Reranker
 
             retriever.reranker = Reranker(retriever.idf())
         if generator is None:
@@ -86,35 +109,40 @@ class Assistant:
             generator = make_generator(settings, retriever)
         return cls(settings, catalog, retriever, generator)
 
+    def analyse(self, question: str, history: Sequence[Message] = ()) -> Query:
+        """Stage 0: the question, made standalone, analysed once, with its vector."""
+        turn = self.standalone(question, history)
+        q = analyse(turn.query, carried=turn.carried_terms(), asked=question)
+        return q.with_vector(self.retriever.embed_query(q.text))
+
     def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:
         started = time.perf_counter()
-        turn = self.standalone(question, history)
-        query = turn.query
+        q = self.analyse(question, history)
         k = top_k or self.settings.top_k
-        hits, fused = self.retriever.retrieve_both(query, k)
+        asked = [p.with_vector(self.retriever.embed_query(p.text)) for p in q.parts] or [q]
+        parts = [self._part(p, k) for p in asked]
         retrieved = time.perf_counter()
-        sources = [Source(h.passage, self.titles.get(h.passage.source, h.passage.source), h.score) for h in hits]
-        q = analyse(query, carried=turn.carried_terms(), asked=question)
-        ranked = self._extractive.candidates(q, sources)
-        evidence = assess(q, fused, [(c.text, c.coverage) for c in ranked], self._extractive.vocabulary, self._extractive.idf)
-        self.last_trace = Trace(hits, evidence)
+        self.last_trace = Trace(parts[0].hits, parts[0].evidence, parts)
+        sources, offsets = _merge_sources(parts)
+        if not isinstance(self.generator, ExtractiveGenerator):
+            sources = _by_best_unit(parts, sources)  # a model reads the selected evidence first
         text, abstained = "", True
         cited: list[Citation] = []
-        if sources and not should_abstain(evidence, self.settings.abstain_threshold):
-            draft = self._draft(q, ranked, sources, history)
+        if any(not p.abstain for p in parts):
+            draft, used = self._draft(q, parts, sources, offsets, history)
             if not draft.abstained:
-                text, cited = citations.resolve(draft.text, sources)
+                text, cited = citations.resolve(draft.text, sources, used)
                 abstained = not cited
         related: list[Citation] = []
         if abstained:
             text = self.refusal.render(question=question.strip())
-            related = [citations.to_citation(n, s) for n, s in enumerate(sources[:RELATED], 1)]
+            related = [citations.to_citation(n, s) for n, s in enumerate(parts[0].sources[:RELATED], 1)]
         done = time.perf_counter()
         return Answer(
             answer=text,
             abstained=abstained,
             citations=cited,
-            query=query,
+            query=q.text,
             timings_ms=Timings(
                 retrieve=round((retrieved - started) * 1000, 2),
                 generate=round((done - retrieved) * 1000, 2),
@@ -122,6 +150,24 @@ class Assistant:
             ),
             related=related,
         )
+
+    def _source(self, hit: Hit) -> Source:
+        doc = self.documents.get(hit.passage.source)
+        return Source(hit.passage, doc.title if doc else hit.passage.source, hit.score, doc.date if doc else None)
+
+    def _part(self, q: Query, k: int) -> Part:
+        """Stages 1-4 for one (sub-)question: retrieve and rerank, select units, check them."""
+        hits, fused = self.retriever.retrieve_both(q, k)
+        sources = [self._source(h) for h in hits]
+        stored = self.catalog.units([s.passage.id for s in sources])
+
+        def units_of(src: Source) -> Sequence[PassageUnit]:
+            return stored.get(src.passage.id) or sentence_units(src)
+
+        ranked = self.selector.candidates(q, sources, units_of)
+        evidence, ranked = assess(q, fused, ranked, sources, self.selector.vocabulary, self.selector.idf)
+        abstain = not sources or should_abstain(evidence, self.settings.abstain_threshold)
+        return Part(q, hits, sources, ranked, evidence, abstain)
 
     def ask_stream(
         self, question: str, history: Sequence[Message] = (), top_k: int | None = None
@@ -169,24 +215,71 @@ class Assistant:
         return from_rewrite(question, self.generator.condense(question, history))
 
     def _draft(
-        self, q: Question, ranked: Sequence[Candidate], sources: Sequence[Source], history: Sequence[Message]
-    ) -> Draft:
-        """The generator's draft; a language model's is verified against its sources (an
-        extractive draft quotes them, from the candidates already ranked for the abstention
-        check). Inside :meth:`ask_stream` the text is streamed too."""
+        self, q: Query, parts: Sequence[Part], sources: Sequence[Source], offsets: Sequence[dict[int, int]],
+        history: Sequence[Message],
+    ) -> tuple[Draft, dict[int, list[PassageUnit]]]:
+        """Stage 5: the answer draft and the units each source contributed. Without a model it is
+        composed from the checked units of each answerable part (a part the documents do not
+        answer is said to be missing); a language model's draft is verified against its
+        sources. Inside :meth:`ask_stream` the text is streamed too."""
         sink = _STREAM_SINK.get()
         if isinstance(self.generator, ExtractiveGenerator):
-            draft = self.generator.draft(q, ranked)
+            chosen: list[Candidate] = []
+            missing: list[str] = []
+            for part, remap in zip(parts, offsets, strict=True):
+                if part.abstain:
+                    missing.append(part.query.asked)
+                    continue
+                chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked)]
+            composed = compose(chosen)
+            text = composed.text
+            if missing and len(parts) > 1:
+                text += "\n\n" + " ".join(self.not_found.render(question=m) for m in missing)
+            draft = Draft(text)
             if sink is not None:
                 for piece in self.generator.pieces(draft.text):
                     sink(piece)
-            return draft
+            return draft, composed.used
         if sink is None:
             draft = self.generator.generate(q.text, sources, history)
         else:
             draft = to_draft(_relay(self.generator.stream(q.text, sources, history), sink))
         draft, self.last_verification = verify_draft(draft, sources, self.retriever.embedder.embed)
-        return draft
+        return draft, {}
+
+
+def _merge_sources(parts: Sequence[Part]) -> tuple[list[Source], list[dict[int, int]]]:
+    """The sources of every answerable part in one numbering (a passage once), and for each
+    part how its own source numbers map into it."""
+    merged: list[Source] = []
+    index: dict[str, int] = {}
+    offsets: list[dict[int, int]] = []
+    for part in parts:
+        remap: dict[int, int] = {}
+        if not part.abstain or len(parts) == 1:
+            for n, src in enumerate(part.sources, 1):
+                if src.passage.id not in index:
+                    merged.append(src)
+                    index[src.passage.id] = len(merged)
+                remap[n] = index[src.passage.id]
+        offsets.append(remap)
+    return merged, offsets
+
+
+def _by_best_unit(parts: Sequence[Part], sources: Sequence[Source]) -> list[Source]:
+    """Sources ordered by the score of the best answer unit the select stage found in them
+    (numbered as they will be cited), those with none after, in retrieval order."""
+    best: dict[str, float] = {}
+    for part in parts:
+        for c in part.ranked:
+            pid = part.sources[c.source - 1].passage.id
+            best[pid] = max(best.get(pid, float("-inf")), c.score)
+    order = sorted(range(len(sources)), key=lambda i: (-best.get(sources[i].passage.id, float("-inf")), i))
+    return [sources[i] for i in order]
+
+
+def _renumbered(c: Candidate, source: int) -> Candidate:
+    return replace(c, source=source)
 
 
 def _relay(pieces: Iterator[str], sink: Callable[[str], None]) -> str:

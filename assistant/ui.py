@@ -19,7 +19,7 @@ from assistant import citations
 from assistant.errors import AssistantError, IndexNotBuiltError
 from assistant.feedback import Feedback
 from assistant.models import Answer, Citation, Message
-from assistant.text import sentence_spans
+from index.text import sentence_spans
 
 if TYPE_CHECKING:
     import gradio as gr

@@ -34,7 +34,7 @@ from pathlib import Path
 import index.pipeline as pipeline
 
 spent = [0.0]
-_embed = pipeline.embed_batched
+_embed = pipeline.embed_passages
 
 def timed(*args, **kwargs):
     t = time.perf_counter()
@@ -43,7 +43,7 @@ def timed(*args, **kwargs):
     finally:
         spent[0] += time.perf_counter() - t
 
-pipeline.embed_batched = timed
+pipeline.embed_passages = timed
 
 from assistant.settings import Settings
 from index.service import run_ingest

@@ -15,6 +15,26 @@ from pathlib import Path
 
 COLLECTIONS_DIR = Path(__file__).resolve().parent / "collections"
 ITEMS_DIR = COLLECTIONS_DIR / "standards" / "items"
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """An evaluation collection: its items and the documents they were written from (its own
+    ``corpus/`` folder, or the default collection the project ships)."""
+
+    name: str
+    items_dir: Path
+    corpus_dir: Path
+
+
+def collections(root: Path = COLLECTIONS_DIR) -> list[Collection]:
+    """Every collection under ``eval/collections/`` that has items."""
+    out = []
+    for d in sorted(p for p in root.iterdir() if (p / "items").is_dir()):
+        corpus = d / "corpus" if (d / "corpus").is_dir() else DEFAULT_CORPUS
+        out.append(Collection(d.name, d / "items", corpus))
+    return out
 TYPES = ("fact", "number", "date", "list", "multi_doc", "conversation", "unanswerable")
 DEV_SHARE = 4  # of 10: about 40 % development, 60 % test
 

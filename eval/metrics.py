@@ -3,6 +3,7 @@ answer, citation and abstention metrics are defined here on top of the citation 
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ class TurnResult:
     retrieved_preview: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
     first_token_ms: float | None = None  # when the answer was streamed: its first piece
+    clean: bool = True  # no ":." and no leading artefact ("Answer:", a pilcrow, a bullet)
+    highlights_ok: bool = True  # every highlighted span of a citation is what the answer quotes
+    collection: str = "standards"
 
     @property
     def correct(self) -> bool:
@@ -50,6 +54,26 @@ def key_facts_ok(answer: str, key_facts: Sequence[Sequence[str]]) -> bool:
     """Every key fact present (any of its alternatives), compared on letters and digits only."""
     flat = " " + flatten(answer) + " "
     return all(any(" " + flatten(alt) + " " in flat for alt in alts) for alts in key_facts)
+
+
+_ARTEFACT = re.compile(r"^\s*(?:answer\s*:|question\s*:|\u00b6|[-•*]\s)", re.IGNORECASE)
+
+
+def is_clean(answer: str) -> bool:
+    """No sentence ending ":." and no extraction artefact at the start."""
+    return ":." not in answer and not _ARTEFACT.match(answer) and "\u00b6" not in answer
+
+
+def highlights_quoted(answer: str, citations_: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> bool:
+    """Every highlighted span (``(start, end)`` into its citation's text) holds words the answer
+    quotes: at least nine in ten of its words are in the answer."""
+    said = set(flatten(answer).split())
+    for text, spans in citations_:
+        for a, b in spans:
+            words = flatten(text[a:b]).split()
+            if not words or sum(w in said for w in words) < 0.9 * len(words):
+                return False
+    return True
 
 
 def citation_support(answer: str, cited: dict[int, str]) -> tuple[int, int]:
@@ -107,6 +131,10 @@ def answer_metrics(results: Sequence[TurnResult]) -> dict[str, float]:
         out["abstention_recall"] = _mean(r.abstained for r in unanswerable)
     out["abstention_precision"] = _mean(not r.answerable for r in abstained) if abstained else 1.0
     out["abstention_correct"] = _mean(r.abstained == (not r.answerable) for r in results) if results else 0.0
+    answered = [r for r in results if not r.abstained]
+    if answered:
+        out["clean_answers"] = _mean(r.clean for r in answered)
+        out["highlights_ok"] = _mean(r.highlights_ok for r in answered)
     lat = sorted(r.latency_ms for r in results)
     if lat:
         out["latency_p50_ms"] = statistics.median(lat)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 HEADLINE = ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10", "key_fact_accuracy", "citation_precision",
             "citation_recall", "abstention_correct", "abstention_recall", "abstention_precision",
-            "false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "n")
+            "false_refusal_rate", "clean_answers", "highlights_ok", "latency_p50_ms", "latency_p95_ms", "n")
 COMPARED = ("key_fact_accuracy", "citation_precision", "abstention_correct", "false_refusal_rate",
             "first_token_p50_ms", "latency_p50_ms", "latency_p95_ms")
 TARGETS = {"hit@5": 0.97, "mrr": 0.85, "key_fact_accuracy": 0.85, "abstention_correct": 0.9}
@@ -28,7 +28,7 @@ def _fmt(v: float | None, metric: str = "") -> str:
 def markdown(data: dict, brief: bool = False) -> str:  # type: ignore[type-arg]
     m = data["metrics"]
     model = f" {data['model']}" if data.get("model") else ""
-    lines = [f"# Evaluation ({data['generator']}{model} generator, {data['items']} items)", "",
+    lines = [f"# Evaluation: {data.get('collection', 'standards')} ({data['generator']}{model} generator, {data['items']} items)", "",
              "| metric | dev | test | target (test) |", "|---|---|---|---|"]
     for k in HEADLINE:
         lines.append(f"| {k} | {_fmt(m['dev'].get(k), k)} | {_fmt(m['test'].get(k), k)} | {TARGETS.get(k, '')} |")

@@ -1,8 +1,9 @@
 """``assistant eval``: run the evaluation set through the real answer path, score it beside the
 baselines, write JSON/Markdown/HTML reports, and gate regressions against ``eval/baseline.json``.
 
-The set is answered against its own collection (the default documents ingested into
-``<data dir>/eval-index``), so a user's own collection never changes the figures.
+Each collection under ``eval/collections/`` is answered against its own documents, ingested
+into ``<data dir>/eval-index/<collection>``, so a user's own collection never changes the
+figures; the report and the gate cover every collection.
 """
 
 from __future__ import annotations
@@ -17,23 +18,32 @@ from assistant.models import Answer, Message, Timings
 from assistant.settings import Settings
 from eval import report
 from eval.baselines import Ranker, keyword_ranker, llamaindex_ranker
-from eval.dataset import Item, carries, load_items
-from eval.metrics import TurnResult, citation_support, key_facts_ok, relevant_ids, summarize
+from eval.dataset import Collection, Item, carries, collections, load_items
+from eval.metrics import (
+    TurnResult,
+    citation_support,
+    highlights_quoted,
+    is_clean,
+    key_facts_ok,
+    relevant_ids,
+    summarize,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
-DEFAULT_CORPUS = ROOT / "data" / "corpus"
+DEFAULT_COLLECTION = "standards"  # the documents the project ships (data/corpus)
 GATED = {  # metric -> largest tolerated drop (absolute)
     "hit@5": 0.02, "mrr": 0.02, "ndcg@10": 0.02, "key_fact_accuracy": 0.02,
     "citation_precision": 0.02, "citation_recall": 0.02, "abstention_correct": 0.02,
-    "abstention_recall": 0.05, "false_refusal_rate": -0.02,
+    "abstention_recall": 0.05, "false_refusal_rate": -0.02, "clean_answers": 0.0, "highlights_ok": 0.0,
 }
 
 
-def eval_settings(settings: Settings) -> Settings:
+def eval_settings(settings: Settings, collection: Collection | None = None) -> Settings:
+    """The settings that answer one evaluation collection (the default one when none is named)."""
+    collection = collection or next(c for c in collections() if c.name == DEFAULT_COLLECTION)
     return settings.model_copy(
-        update={"data_dir": settings.data_dir / "eval-index", "model_cache": settings.model_dir,
-                "corpus_dir": DEFAULT_CORPUS, "chroma_url": None}
+        update={"data_dir": settings.data_dir / "eval-index" / collection.name, "model_cache": settings.model_dir,
+                "corpus_dir": collection.corpus_dir, "chroma_url": None}
     )
 
 
@@ -47,7 +57,8 @@ def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
     return Assistant.from_settings(settings)
 
 
-def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None, stream: bool = False) -> list[TurnResult]:  # type: ignore[no-untyped-def]
+def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None, stream: bool = False,  # type: ignore[no-untyped-def]
+              collection: str = "standards") -> list[TurnResult]:
     """Answer every turn; ``stream``: through ``ask_stream``, timing the first piece too."""
     passages = [(p.id, p.text) for p in bot.retriever.passages.values()]
     results: list[TurnResult] = []
@@ -85,6 +96,9 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
                     relevant=relevant_ids(passages, turn.evidence),
                     retrieved_preview=[f"{h.passage.source} › {h.passage.section or ''}: {h.passage.text[:160]}" for h in ranked[:3]],
                     latency_ms=latency, first_token_ms=first,
+                    clean=is_clean(answer.answer),
+                    highlights_ok=highlights_quoted(answer.answer, [(c.text, [(h.start, h.end) for h in c.highlights]) for c in answer.citations]),
+                    collection=collection,
                 )
             )
             history += [Message(role="user", content=turn.question), Message(role="assistant", content=answer.answer)]
@@ -145,15 +159,26 @@ def compare_generators(bot, items: Sequence[Item], results: Sequence[TurnResult]
     plain = Assistant(bot.settings.model_copy(update={"generator": "extractive"}), bot.catalog, bot.retriever,
                       ExtractiveGenerator(bot.retriever.idf()))
     name = bot.generator.name + (f" ({bot.generator.model})" if getattr(bot.generator, "model", "") else "")
-    return {name: summarize(results), "extractive": summarize(run_items(plain, items, stream=True))}
+    return {name: summarize(results), "extractive": summarize(run_items(plain, items, stream=True, collection=results[0].collection if results else "standards"))}
 
 
 def evaluate(settings: Settings, baselines: bool = True, progress: bool = True,
              generator: str | None = None, limit: int | None = None) -> dict:  # type: ignore[type-arg]
-    """Score the set; ``generator`` overrides ``ASSISTANT_GENERATOR`` (a language model is then
-    also compared with the extractive path), ``limit`` answers only that many items."""
-    items = spread(load_items(), limit)
-    es = eval_settings(settings)
+    """Every collection's figures: ``{"collections": {name: {...}}, "generator": ...}``.
+    ``generator`` overrides ``ASSISTANT_GENERATOR`` (a language model is then also compared with
+    the extractive path), ``limit`` answers only that many items of each collection."""
+    out: dict = {"collections": {}}
+    for coll in collections():
+        data = evaluate_collection(settings, coll, baselines, progress, generator, limit)
+        out["collections"][coll.name] = data
+        out["generator"] = data["generator"]
+    return out
+
+
+def evaluate_collection(settings: Settings, coll: Collection, baselines: bool = True, progress: bool = True,  # type: ignore[type-arg]
+                        generator: str | None = None, limit: int | None = None) -> dict:
+    items = spread(load_items(coll.items_dir), limit)
+    es = eval_settings(settings, coll)
     if generator:
         es = es.model_copy(update={"generator": generator})
     bot = build_assistant(es)
@@ -161,9 +186,10 @@ def evaluate(settings: Settings, baselines: bool = True, progress: bool = True,
     from rich.progress import Progress
 
     with Progress(transient=True, disable=not progress) as bar:
-        task = bar.add_task("evaluating", total=len(items))
-        results = run_items(bot, items, lambda: bar.advance(task), stream=llm)
+        task = bar.add_task(f"evaluating {coll.name}", total=len(items))
+        results = run_items(bot, items, lambda: bar.advance(task), stream=llm, collection=coll.name)
     data: dict = {
+        "collection": coll.name,
         "generator": bot.generator.name,
         "model": getattr(bot.generator, "model", ""),
         "items": len(items),
@@ -189,39 +215,50 @@ def evaluate(settings: Settings, baselines: bool = True, progress: bool = True,
 
 
 def regressions(data: dict, baseline: dict) -> list[str]:  # type: ignore[type-arg]
-    """Regressions of gated metrics beyond their tolerance, each naming the questions that flipped."""
+    """Regressions of gated metrics beyond their tolerance in any collection, each naming the
+    questions that flipped."""
     problems = []
-    was = baseline.get("correct", {})
-    now = {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in data["results"]}
-    flipped = sorted(k for k, ok in was.items() if ok and not now.get(k, False))
-    for split in ("dev", "test"):
-        for metric, tol in GATED.items():
-            before = baseline["metrics"].get(split, {}).get(metric)
-            after = data["metrics"][split].get(metric)
-            if before is None or after is None:
-                continue
-            drop = (after - before) if tol < 0 else (before - after)  # false refusals regress upwards
-            if drop > abs(tol) + 1e-9:
-                problems.append(
-                    f"{split} {metric}: {before:.3f} -> {after:.3f} (tolerance {abs(tol):.2f}); "
-                    f"flipped: {', '.join(flipped[:15]) or 'none'}"
-                )
+    for name, coll in data["collections"].items():
+        base = baseline.get("collections", {}).get(name)
+        if base is None:
+            problems.append(f"{name}: no baseline for this collection: run `assistant eval --update-baseline`")
+            continue
+        was = base.get("correct", {})
+        now = {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in coll["results"]}
+        flipped = sorted(k for k, ok in was.items() if ok and not now.get(k, False))
+        for split in ("dev", "test"):
+            for metric, tol in GATED.items():
+                before = base["metrics"].get(split, {}).get(metric)
+                after = coll["metrics"][split].get(metric)
+                if before is None or after is None:
+                    continue
+                after = round(after, 4)  # as the baseline stores it
+                drop = (after - before) if tol < 0 else (before - after)  # false refusals regress upwards
+                if drop > abs(tol) + 1e-9:
+                    problems.append(
+                        f"{name} {split} {metric}: {before:.3f} -> {after:.3f} (tolerance {abs(tol):.2f}); "
+                        f"flipped: {', '.join(flipped[:15]) or 'none'}"
+                    )
     return problems
 
 
 def baseline_of(data: dict) -> dict:  # type: ignore[type-arg]
-    return {
-        "generator": data["generator"],
-        "metrics": {s: {k: round(v, 4) for k, v in data["metrics"][s].items() if k in GATED or k.startswith("hit@")} for s in ("dev", "test")},
-        "correct": {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in data["results"]},
-    }
+    return {"generator": data["generator"], "collections": {
+        name: {
+            "metrics": {s: {k: round(v, 4) for k, v in c["metrics"][s].items() if k in GATED or k.startswith("hit@")} for s in ("dev", "test")},
+            "correct": {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in c["results"]},
+        }
+        for name, c in data["collections"].items()
+    }}
 
 
 def run_cli(settings: Settings, check: bool, update_baseline: bool, out: Path, baselines: bool,
             generator: str | None = None, limit: int | None = None) -> int:
     data = evaluate(settings, baselines=baselines, generator=generator, limit=limit)
-    paths = report.write_all(data, out)
-    print(report.markdown(data, brief=True))
+    paths = []
+    for name, coll in data["collections"].items():
+        paths += report.write_all(coll, out / name)
+        print(report.markdown(coll, brief=True))
     print("reports: " + ", ".join(str(p) for p in paths))
     if update_baseline:
         BASELINE.write_text(json.dumps(baseline_of(data), indent=1, sort_keys=True) + "\n")

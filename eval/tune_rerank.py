@@ -6,7 +6,7 @@ Reads the standalone queries and the relevant passages of the last evaluation re
 (``eval/reports/report.json``; run ``assistant eval`` first), computes the rerank features of
 the fused candidates once, then searches the weights by coordinate ascent on mean reciprocal
 rank plus hit@5 of the evidence. Prints the best weights and the dev/test MRR and hit@5 they give; paste
-them into :data:`assistant.rerank.DEFAULT` only if the test split agrees.
+them into :data:`assistant.engine.rerank.DEFAULT` only if the test split agrees.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from assistant.rerank import FEATURES, Reranker, Weights
+from assistant.engine.query import analyse
+from assistant.engine.rerank import FEATURES, Reranker, Weights
 from assistant.settings import Settings
 from eval.runner import build_assistant, eval_settings
 
@@ -36,7 +37,7 @@ def main(report: Path = Path("eval/reports/report.json")) -> None:
         if not r["relevant"]:
             continue
         hits = retriever.fused(r["query"])[:20]
-        rr.features(r["query"], hits, lambda h: retriever.passage_terms(h.passage))
+        rr.features(analyse(r["query"]), hits, lambda h: retriever.passage_terms(h.passage))
         rows.append((r["split"], [(dict(h.features), h.passage.id in r["relevant"]) for h in hits]))
 
     def score(w: Weights, split: str) -> tuple[float, float]:

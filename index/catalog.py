@@ -14,7 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from index.split import Passage
+from index.units import PassageUnit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -29,6 +32,11 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_source ON passages(source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (
+    passage_id TEXT NOT NULL, kind TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text TEXT NOT NULL, head TEXT, vector BLOB
+);
+CREATE INDEX IF NOT EXISTS units_passage ON units(passage_id);
 """
 
 
@@ -89,6 +97,19 @@ class Catalog:
                 found[r[0]] = Passage(*r)
         return [found[i] for i in ids if i in found]
 
+    def units(self, passage_ids: Sequence[str]) -> dict[str, list[PassageUnit]]:
+        """The answer units each passage carries, in document order."""
+        out: dict[str, list[PassageUnit]] = {pid: [] for pid in passage_ids}
+        ids = list(passage_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = (f'SELECT passage_id, kind, start, "end", text, head, vector FROM units '
+                 f"WHERE passage_id IN ({','.join('?' * len(chunk))}) ORDER BY start, \"end\" DESC")
+            for pid, kind, start, end, text, head, blob in self._db.execute(q, chunk):
+                vector = np.frombuffer(blob, dtype=np.float32) if blob else None
+                out[pid].append(PassageUnit(pid, kind, start, end, text, head, vector))
+        return out
+
     def passage_ids(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT id FROM passages")}
 
@@ -110,11 +131,13 @@ class Catalog:
             self._db.execute("DELETE FROM meta WHERE key=?", (key,))
 
     def replace_document(
-        self, record: DocumentRecord, text: str, passages: Iterable[Passage]
+        self, record: DocumentRecord, text: str, passages: Iterable[Passage], units: Iterable[PassageUnit] = ()
     ) -> list[str]:
-        """Make ``record`` live with its passages; return the ids of the version it replaced."""
+        """Make ``record`` live with its passages and their answer units; return the ids of the
+        version it replaced."""
         with self._db:
             old = [r[0] for r in self._db.execute("SELECT id FROM passages WHERE source=?", (record.source,))]
+            self._delete_units(record.source)
             self._db.execute("DELETE FROM passages WHERE source=?", (record.source,))
             self._db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -126,6 +149,12 @@ class Catalog:
                 [(p.id, record.doc_id, p.source, p.ord, p.text, p.section, p.start, p.end, p.hash)
                  for p in passages],
             )
+            self._db.executemany(
+                'INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?)',
+                [(u.passage_id, u.kind, u.start, u.end, u.text, u.head,
+                  None if u.vector is None else np.asarray(u.vector, dtype=np.float32).tobytes())
+                 for u in units],
+            )
             self._bump()
         new_ids = {p for p in self._db.execute("SELECT id FROM passages WHERE source=?", (record.source,))}
         return [i for i in old if (i,) not in new_ids]
@@ -134,10 +163,14 @@ class Catalog:
         """Drop a document; return its passage ids (to delete from the store afterwards)."""
         with self._db:
             old = [r[0] for r in self._db.execute("SELECT id FROM passages WHERE source=?", (source,))]
+            self._delete_units(source)
             self._db.execute("DELETE FROM passages WHERE source=?", (source,))
             self._db.execute("DELETE FROM documents WHERE source=?", (source,))
             self._bump()
         return old
+
+    def _delete_units(self, source: str) -> None:
+        self._db.execute("DELETE FROM units WHERE passage_id IN (SELECT id FROM passages WHERE source=?)", (source,))
 
     def _bump(self) -> None:
         self._db.execute(

@@ -19,9 +19,11 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _TOC_LINE = re.compile(r"(?:\t\s*|\.{3,}\s*|\s{2,}|\s\|\s)\d{1,4}\s*\**\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}\s*[.)]?\s*$", re.IGNORECASE)
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+# bold is **x** or __x y__; a lone __name__ is an identifier (Python's __copy__), not emphasis
+_MD_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|__(?=\S)([^_\n]*\s[^_\n]*?)(?<=\S)__")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
+FENCE = "```"  # a fenced code block (Markdown; the HTML loader writes <pre> this way)
 TERMINAL = tuple('.!?;:"”’)…')
 FUNCTION_WORDS = frozenset(
     "a an and as at by for from in into of on or the to with its their our his her this that "
@@ -36,16 +38,38 @@ def normalize(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text)
     text = _TAG.sub("", text)
     text = html.unescape(html.unescape(text))  # some extractions double-escape (&amp;amp;)
-    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    text = text.replace("\u00b6", "")  # pilcrows are permalink furniture, never content
     text = _MD_ITALIC.sub(r"\1", text)
     lines = []
+    in_code = False
     for line in text.split("\n"):
+        if line.lstrip().startswith(FENCE):
+            in_code = not in_code
+            lines.append(line.strip())
+            continue
+        if in_code:  # code keeps its indentation, tabs and symbols
+            lines.append(line.rstrip())
+            continue
         line = _BULLET.sub("- ", line)
         if "\t" in line:  # flattened table row: keep cells apart, readably
             cells = [c.strip() for c in line.split("\t")]
             line = " | ".join(c if c else "–" for c in cells).strip(" |–")
         lines.append(re.sub(r"[ ]{2,}", " ", line).rstrip())
     return "\n".join(lines)
+
+
+def code_lines(lines: list[str]) -> set[int]:
+    """Indices of the lines inside fenced code blocks, fences included: never cleaned as prose."""
+    out: set[int] = set()
+    inside = False
+    for i, line in enumerate(lines):
+        fence = line.lstrip().startswith(FENCE)
+        if fence or inside:
+            out.add(i)
+        if fence:
+            inside = not inside
+    return out
 
 
 def is_toc_line(line: str) -> bool:

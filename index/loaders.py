@@ -66,22 +66,43 @@ def _load_plain(data: bytes, name: str) -> str:
     return decode_text(data, name)
 
 
-_BLOCK_TAGS = ("p", "div", "li", "tr", "br", "section", "article", "table", "blockquote", "pre")
+_LINE_TAGS = ("div", "li", "tr", "br")
+_BLOCK_TAGS = ("p", "ul", "ol", "section", "article", "table", "blockquote", "dl")  # end a paragraph
+_PARAGRAPH_TAGS = ("dt", "dd")  # a term and its description: apart, so neither runs into the other
+FENCE = "```"
+_LANDMARKS_AROUND = ["navigation", "search", "banner", "contentinfo", "complementary"]
 
 
 def _load_html(data: bytes, name: str) -> str:
     from bs4 import BeautifulSoup  # light, but only needed for HTML
 
     soup = BeautifulSoup(decode_text(data, name), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    if main is not None:  # a page that marks its content keeps only that: no menus or sidebars
+        soup = BeautifulSoup("", "html.parser")
+        soup.append(main)
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer", "aside"]):
         tag.decompose()
+    for tag in soup.find_all(attrs={"role": _LANDMARKS_AROUND}):  # menus, search boxes, page footers
+        tag.decompose()
+    for tag in soup.select("a.headerlink"):  # the permalink anchors (a pilcrow) of generated docs
+        tag.decompose()
+    for pre in soup.find_all("pre"):  # code keeps its lines, fenced as in Markdown
+        pre.replace_with(f"\n\n{FENCE}\n{pre.get_text().strip(chr(10))}\n{FENCE}\n\n")
+    for item in soup.find_all("li"):
+        item.insert(0, "- ")
     for level in range(1, 7):
         for h in soup.find_all(f"h{level}"):
             h.replace_with(f"\n\n{'#' * level} {h.get_text(' ', strip=True)}\n\n")
     for cell in soup.find_all(["td", "th"]):
         cell.append("\t")
-    for tag in soup.find_all(_BLOCK_TAGS):
+    for tag in soup.find_all(_LINE_TAGS):
         tag.append("\n")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.append("\n\n")
+    for tag in soup.find_all(_PARAGRAPH_TAGS):
+        tag.insert(0, "\n\n")
+        tag.append("\n\n")
     return soup.get_text()
 
 

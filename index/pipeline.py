@@ -15,16 +15,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from assistant.errors import AssistantError, DocumentError, StoreError
 from assistant.settings import Settings
 from index import loaders, structure
 from index.catalog import Catalog, DocumentRecord
-from index.embed.base import Embedder, embed_batched
+from index.embed.base import Embedder, SpanEmbedder, embed_batched, embed_spans_batched
 from index.keyword import KeywordIndex
 from index.split import Passage, split_document
 from index.store.base import VectorStore
+from index.units import PassageUnit, Unit, answer_units, units_in
 
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors  # bump when cleaning/splitting changes, so every document is redone
 
 ProgressFn = Callable[[int, int], None]
@@ -155,7 +158,7 @@ def ingest(
             from index.embed.tokenizer import token_counter
 
             count_tokens = token_counter()
-        prepared: list[tuple[_Work, structure.StructuredDocument, list[Passage]]] = []
+        prepared: list[tuple[_Work, structure.StructuredDocument, list[Passage], list[Unit]]] = []
         for item in work:
             try:
                 raw = loaders.load_text(item.path, item.source)
@@ -168,8 +171,8 @@ def ingest(
             except DocumentError as exc:
                 report.failed.append((exc.source, exc.problem))
                 continue
-            prepared.append((item, doc, passages))
-        total = sum(len(p) for _, _, p in prepared)
+            prepared.append((item, doc, passages, answer_units(doc)))
+        total = sum(len(p) for _, _, p, _ in prepared)
         done = 0
         embedder = embedder_factory() if prepared else None
         if embedder is not None and not built_with:
@@ -177,7 +180,7 @@ def ingest(
         if prepared:
             store()
             catalog.set_meta(PENDING, "1")  # committed before the first vector is written
-        for item, doc, passages in prepared:
+        for item, doc, passages, units in prepared:
             assert embedder is not None
 
             def tick(n: int, _base: int = done) -> None:
@@ -186,15 +189,13 @@ def ingest(
                 if on_progress:
                     on_progress(done, total)
 
-            vectors = embed_batched(
-                embedder, [p.embedding_text() for p in passages], settings.embed_batch_size, tick
-            )
+            vectors, carried = embed_passages(embedder, doc.text, passages, units, settings.embed_batch_size, tick)
             metas: list[dict[str, str | int]] = [{"source": p.source, "ord": p.ord, "doc_id": item.doc_id} for p in passages]
             store().add([p.id for p in passages], vectors, metas)
             record = DocumentRecord(
                 item.source, str(item.path.resolve()), item.file_hash, item.doc_id, doc.title, doc.date, len(passages)
             )
-            stale = catalog.replace_document(record, doc.text, passages)  # the commit point
+            stale = catalog.replace_document(record, doc.text, passages, carried)  # the commit point
             if stale:
                 store().delete(stale)
             (report.updated if item.previous else report.added).append(item.source)
@@ -215,6 +216,35 @@ def ingest(
     report.total_passages = len(catalog.passage_ids())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def embed_passages(
+    embedder: Embedder,
+    doc_text: str,
+    passages: Sequence[Passage],
+    units: Sequence[Unit],
+    batch_size: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, list[PassageUnit]]:
+    """The passages' vectors and the answer units each carries; a unit's vector is pooled from
+    its passage's forward pass when the embedder can (late chunking: no extra encoder run)."""
+    texts = [p.embedding_text() for p in passages]
+    carried = [units_in(p.start, p.end, units) for p in passages]
+    spans: list[list[tuple[int, int]]] = []
+    for p, text, held in zip(passages, texts, carried, strict=True):
+        shift = len(text) - len(p.text) - p.start  # the section label stands before the passage
+        spans.append([(a + shift, b + shift) for _, a, b in held])
+    pooled: Sequence[np.ndarray | None]
+    if isinstance(embedder, SpanEmbedder):
+        vectors, pooled = embed_spans_batched(embedder, embedder.dim, texts, spans, batch_size, on_progress)
+    else:
+        vectors, pooled = embed_batched(embedder, texts, batch_size, on_progress), [None] * len(texts)
+    out: list[PassageUnit] = []
+    for p, held, got in zip(passages, carried, pooled, strict=True):
+        for k, (u, _, _) in enumerate(held):
+            v = None if got is None or not got[k].any() else got[k]
+            out.append(PassageUnit(p.id, u.kind, u.start, u.end, doc_text[u.start : u.end], u.head, v))
+    return vectors, out
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -41,7 +41,7 @@ def split_sentences(text: str) -> list[str]:
     Our own abbreviation-aware splitter instead of LlamaIndex's default (NLTK punkt): importing
     NLTK pulls in SciPy and cost 1.8 s of a 13 s cold ingest here.
     """
-    from assistant.text import sentence_spans
+    from index.text import sentence_spans
 
     cuts = [a for a, _ in sentence_spans(text)][1:]
     bounds = [0, *cuts, len(text)]

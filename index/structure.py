@@ -15,6 +15,7 @@ from index import clean
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TAG_LINE = re.compile(r"^#[A-Za-z][\w&'’-]*(?:[ \t]+#?\s*[\w&'’-]+)*\s*\d*\.?\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*$")
 _NUMBER_ONLY = re.compile(r"^\d+[.)]?$")
 _LIST_ITEM = re.compile(r"^(?:- |\d{1,2}[.)] |[a-z][.)] |[IVX]+\. )")
 _MONTH = (
@@ -39,17 +40,28 @@ class Section:
     article: int
 
 
+@dataclass(frozen=True)
+class Block:
+    """A span of the stored text: a ``heading``, a ``para``graph (a list item is one), a table
+    ``row`` or a fenced ``code`` block. Answer units are built from these."""
+
+    kind: str
+    start: int
+    end: int
+
+
 @dataclass
 class StructuredDocument:
     text: str
     title: str
     date: str | None
     sections: list[Section] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 @dataclass
 class _Block:
-    kind: str  # "heading" | "para" | "row"
+    kind: str  # "heading" | "para" | "row" | "code"
     text: str
     tagged: bool = False
     md_level: int = 0
@@ -98,7 +110,11 @@ def _drop_noise(lines: list[str], furniture: set[str]) -> list[str]:
     out: list[str] = []
     toc_run: list[int] = []
     strict: set[int] = set()
-    for line in lines:
+    code = clean.code_lines(lines)
+    for n, line in enumerate(lines):
+        if n in code:
+            out.append(line)
+            continue
         if clean.is_noise_line(line, furniture):
             continue
         if clean.is_toc_line(line):
@@ -127,10 +143,19 @@ def _drop_noise(lines: list[str], furniture: set[str]) -> list[str]:
 
 def _blocks(lines: list[str], vocabulary: set[str]) -> list[_Block]:
     """Turn lines into headings, paragraphs and table rows; mend broken lines and hyphenation."""
-    items: list[tuple[str, str, int]] = []  # (kind, text, md_level) with kind line|tag|md|blank
+    items: list[tuple[str, str, int]] = []  # (kind, text, md_level) with kind line|tag|md|blank|code
+    code: list[str] | None = None
     for line in lines:
         s = line.strip()
-        if not s:
+        if code is not None:  # inside a fenced block: kept line by line, as written
+            code.append(line)
+            if s.startswith(clean.FENCE):
+                items.append(("code", "\n".join(code), 0))
+                code = None
+            continue
+        if s.startswith(clean.FENCE):
+            code = [s]
+        elif not s:
             items.append(("blank", "", 0))
         elif _TAG_LINE.match(s):
             items.append(("tag", s, 0))
@@ -138,10 +163,14 @@ def _blocks(lines: list[str], vocabulary: set[str]) -> list[_Block]:
             inner = m.group(2).strip()
             if inner.startswith("#"):  # "## #Standardization", "### # RoHS"
                 items.append(("tag", inner, 0))
+            elif inner and _SENTENCE_END.search(inner) and len(inner.split()) >= 4:
+                items.append(("line", inner, 0))  # a heading mark on a sentence is a broken export
             elif inner:
                 items.append(("md", inner, len(m.group(1))))
         else:
             items.append(("line", s, 0))
+    if code is not None:  # an unclosed fence closes at the end
+        items.append(("code", "\n".join([*code, clean.FENCE]), 0))
     _mark_plain_titles(items)
     return _merge(items, vocabulary)
 
@@ -221,6 +250,10 @@ def _merge(items: list[tuple[str, str, int]], vocabulary: set[str]) -> list[_Blo
         if kind == "blank":
             gap += 1
             continue
+        if kind == "code":
+            blocks.append(_Block("code", text))
+            gap = 0
+            continue
         if kind == "tag":
             if blocks and blocks[-1].kind == "heading":
                 blocks[-1].tagged = True
@@ -280,6 +313,7 @@ def _assemble(blocks: list[_Block], toc_categories: set[str], title: str, date: 
     parts: list[str] = []
     pos = 0
     sections: list[Section] = []
+    spans: list[Block] = []
     category: str | None = None
     article_title: str | None = None
     article_tagged = False
@@ -317,6 +351,7 @@ def _assemble(blocks: list[_Block], toc_categories: set[str], title: str, date: 
                 parts.append("\n\n")
                 pos += 2
             parts.append(heading_text)
+            spans.append(Block("heading", pos, pos + len(heading_text)))
             pos += len(heading_text)
             body_start = None
             continue
@@ -327,9 +362,10 @@ def _assemble(blocks: list[_Block], toc_categories: set[str], title: str, date: 
         if body_start is None:
             body_start = pos
         parts.append(block.text)
+        spans.append(Block(block.kind, pos, pos + len(block.text)))
         pos += len(block.text)
     close(pos)
-    return StructuredDocument(text="".join(parts), title=title, date=date, sections=sections)
+    return StructuredDocument(text="".join(parts), title=title, date=date, sections=sections, blocks=spans)
 
 
 def _last_kind(blocks: list[_Block], i: int) -> str:

@@ -4,6 +4,7 @@ the JSON contract and the CLI's errors."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -67,6 +68,33 @@ def test_abstains_when_the_documents_do_not_hold_the_answer(assistant_bot, quest
     assert answer.citations == []
     assert "could not find" in answer.answer
     assert answer.related, "nearest passages are offered as related reading"
+
+
+def test_a_list_question_is_answered_with_the_items_not_just_their_introduction(assistant_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant_bot.ask("What achievements were announced at the 2025 International Standardization Conference?")
+    assert not answer.abstained
+    items = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    assert len(items) >= 3, answer.answer
+    assert any("VDE DKE" in line for line in items) and any("Carbon Footprint" in line for line in items)
+    assert ":." not in answer.answer and not answer.answer.rstrip().endswith(":")
+    for line in filter(str.strip, answer.answer.splitlines()):
+        assert re.search(r"\[\d+\]", line), f"uncited line: {line}"
+    quoted = [c.text[h.start : h.end] for c in answer.citations for h in c.highlights]
+    assert any("VDE DKE Representative Office" in q for q in quoted), "the highlight is the list that was quoted"
+
+
+def test_a_question_in_two_parts_cites_both_documents(assistant_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant_bot.ask(
+        "How did the number of CCC product categories change, and when was the Negative List published?"
+    )
+    assert not answer.abstained
+    assert len({c.source for c in answer.citations}) >= 2
+    assert "Negative List" in answer.answer
+
+
+def test_an_office_nobody_holds_in_the_documents_is_refused(assistant_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant_bot.ask("Who is the secretary-general of the BRICS standardization cooperation mechanism?")
+    assert answer.abstained
 
 
 ANSWER_SCHEMA = {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.rerank import Reranker, Weights
-from assistant.retrieval import Hit
-from assistant.text import terms
+from assistant.engine.query import analyse
+from assistant.engine.rerank import Reranker, Weights
+from assistant.engine.retrieve import Hit
 from index.split import Passage
+from index.text import terms
 
 
 def hit(pid: str, text: str, score: float, dense: float = 0.5, section: str | None = None) -> Hit:
@@ -17,7 +18,7 @@ IDF = {t: 1.0 for t in terms("battery passport standard drafted 2025 weather fin
 
 
 def rerank(query: str, hits: list[Hit], weights: Weights) -> list[str]:
-    out = Reranker(IDF, weights).rerank(query, hits, lambda h: frozenset(terms(h.passage.text)))
+    out = Reranker(IDF, weights).rerank(analyse(query), hits, lambda h: frozenset(terms(h.passage.text)))
     return [h.passage.id for h in out]
 
 
@@ -41,7 +42,7 @@ def test_the_best_sentence_counts_more_than_scattered_words() -> None:
 def test_features_are_recorded_and_nothing_is_dropped() -> None:
     hits = [hit(str(i), f"passage {i} about fine companies", 0.03 - i * 0.001) for i in range(6)]
     reranker = Reranker(IDF)
-    out = reranker.rerank("fine for companies", hits, lambda h: frozenset(terms(h.passage.text)))
+    out = reranker.rerank(analyse("fine for companies"), hits, lambda h: frozenset(terms(h.passage.text)))
     assert sorted(h.passage.id for h in out) == [str(i) for i in range(6)]
     assert {"rrf", "coverage", "sentence", "section", "specifics", "dense", "fused"} <= set(out[0].features)
     assert out[0].features["coverage"] == 1.0

@@ -9,7 +9,7 @@ from assistant.generators.base import Generator
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.retrieval import Retriever
+    from assistant.engine.retrieve import Retriever
 
 
 def make_generator(settings: Settings, retriever: Retriever | None = None) -> Generator:

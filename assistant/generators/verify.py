@@ -29,7 +29,7 @@ import numpy as np
 from assistant import citations
 from assistant.citations import Source
 from assistant.generators.base import Draft
-from assistant.text import sentences
+from index.text import sentences
 
 SEMANTIC = 0.55
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import EmbedderError
+from index.embed.base import Span, pool_spans
 from index.embed.export import ONNX_FILE, export_onnx
 from index.embed.tokenizer import MAX_TOKENS
 
@@ -44,9 +45,23 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        _, ids, mask = self._encode(texts)
+        (vectors,) = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_spans(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and, from the same forward pass, one vector per character span
+        of it (its token states pooled: "late chunking")."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        encodings, ids, mask = self._encode(texts)
+        vectors, states = self._session.run(["embedding", "tokens"], {"input_ids": ids, "attention_mask": mask})
+        pooled = [pool_spans(states[i], e.offsets, e.attention_mask, spans[i]) for i, e in enumerate(encodings)]
+        return np.asarray(vectors, dtype=np.float32), pooled
+
+    def _encode(self, texts: Sequence[str]):  # type: ignore[no-untyped-def]
         with self._lock:
             encodings = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return np.asarray(vectors, dtype=np.float32)
+        return encodings, ids, mask

@@ -1,4 +1,4 @@
-"""Small text utilities shared by retrieval, answering and evaluation: terms and sentences."""
+"""Small text utilities shared by splitting, retrieval, answering and evaluation: terms and sentences."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rerank the fused candidates with evidence neither retriever weighs on its own.
+"""Stage 2, rerank: reorder the fused candidates with evidence neither retriever weighs alone.
 
 No cross-encoder can be downloaded here, so the rerank scores each candidate passage on a few
 cheap, interpretable features and adds them to its fused rank score:
@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.question import analyse, mentions
-from assistant.retrieval import Hit
-from assistant.text import sentence_spans, terms
+from assistant.engine.query import Query, mentions
+from assistant.engine.retrieve import Hit
+from index.text import sentence_spans, terms
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,8 @@ class Reranker:
         self._sentences: dict[str, list[frozenset[str]]] = {}
         self._section: dict[str, frozenset[str]] = {}
 
-    def features(self, query: str, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> None:
+    def features(self, q: Query, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> None:
         """Fill ``hit.features`` for every hit."""
-        q = analyse(query)
         weight = {t: self.idf.get(t, self._rarest) for t in q.terms}
         total = sum(weight.values()) or 1.0
         top = max((h.score for h in hits), default=1.0) or 1.0
@@ -78,7 +77,7 @@ class Reranker:
                 "dense": max(h.dense, 0.0),
             }
 
-    def rerank(self, query: str, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> list[Hit]:
+    def rerank(self, query: Query, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> list[Hit]:
         """``hits`` best first by the weighted features (the fused order breaks ties)."""
         self.features(query, hits, passage_terms)
         w = self.weights

@@ -1,6 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) candidates fused by reciprocal rank,
-near-duplicates collapsed (the newsletters repeat each article's opening in a Takeaways block),
-then an optional rerank.
+"""Stage 1, retrieve: dense (Chroma) and keyword (BM25) candidates fused by reciprocal rank,
+near-duplicates collapsed (a document that repeats an article's opening in a summary block),
+then the optional rerank stage (:mod:`assistant.engine.rerank`).
+
+Takes the analysed query (its text and vector); gives the ``k`` best passages as :class:`Hit`.
 
 Only passages the catalog lists are returned: vectors orphaned by an interrupted ingest are
 invisible here.
@@ -15,12 +17,13 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.text import terms
+from assistant.engine.query import Query, analyse
 from index.catalog import Catalog
 from index.embed.base import Embedder
 from index.keyword import KeywordIndex
 from index.split import Passage
 from index.store.base import VectorStore
+from index.text import terms
 
 RRF_K = 60
 DUPLICATE_OVERLAP = 0.8
@@ -41,9 +44,9 @@ class Hit:
 
 
 class Reranks(Protocol):
-    """A rerank stage (:class:`assistant.rerank.Reranker`)."""
+    """A rerank stage (:class:`assistant.engine.rerank.Reranker`)."""
 
-    def rerank(self, query: str, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> list[Hit]: ...
+    def rerank(self, query: Query, hits: Sequence[Hit], passage_terms: Callable[[Hit], frozenset[str]]) -> list[Hit]: ...
 
 
 class Retriever:
@@ -75,15 +78,15 @@ class Retriever:
         got = self.store.query(vector, k + 8)
         return [(i, s) for i, s in got if i in self.passages][:k]
 
-    def retrieve(self, query: str, k: int, vector: np.ndarray | None = None) -> list[Hit]:
+    def retrieve(self, query: str | Query, k: int) -> list[Hit]:
         """The ``k`` best distinct passages for ``query``, best first."""
-        return self.retrieve_both(query, k, vector)[0]
+        return self.retrieve_both(query if isinstance(query, Query) else analyse(query), k)[0]
 
-    def retrieve_both(self, query: str, k: int, vector: np.ndarray | None = None) -> tuple[list[Hit], list[Hit]]:
+    def retrieve_both(self, query: Query, k: int) -> tuple[list[Hit], list[Hit]]:
         """The ``k`` best passages after the rerank, and the ``k`` best of the fused order
         before it (the abstention checks were calibrated on those: a rerank that pulls in a
         passage on "the 13th energy plan" must not make "the 13th Five-Year Plan" answerable)."""
-        fused = self.fused(query, vector)
+        fused = self.fused(query.text, query.vector)
         before = [replace(h, features=dict(h.features)) for h in fused[:k]]
         if self.reranker is None:
             return fused[:k], before

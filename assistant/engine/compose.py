@@ -1,0 +1,136 @@
+"""Stage 5, compose: the no-model answer, written from the chosen answer units.
+
+Takes the query and the ranked candidates the check stage let through; gives the answer text
+with a ``[n]`` marker after each quoted unit, and which units each source contributed (so the
+citation can highlight exactly them). Units are rendered as what they are: a list as a
+Markdown list under its introduction, a table row as ``header: value`` pairs, code as a fenced
+block, a Q&A answer without its "Answer:" label; extraction artefacts (bullets, pilcrows,
+"(hereinafter ...)", bold markers) are stripped, numbers and names are left intact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.citations import marker
+from assistant.engine.query import Query
+from assistant.engine.select import Candidate
+from index.units import LIST_ITEM, PassageUnit, strip_label
+
+MAX_UNITS = 3
+MAX_CHARS = 900
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_NOISE = [
+    (re.compile(r"\s*\((?:hereinafter|hereafter)[^)]{0,120}\)"), ""),
+    (re.compile(r"\u00b6"), ""),
+    (re.compile(r"^\s*(?:[-–•*]\s+|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+)"), ""),
+    (re.compile(r"[ \t]*\n[ \t]*"), " "),
+    (re.compile(r"[ \t]{2,}"), " "),
+]
+
+
+def tidy(text: str) -> str:
+    """A quoted span without extraction artefacts, on one line."""
+    text = strip_label(_BOLD.sub(r"\1", text))
+    for pattern, repl in _NOISE:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    used: dict[int, list[PassageUnit]]  # source number -> the units quoted from it
+
+
+def choose(query: Query, ranked: Sequence[Candidate]) -> list[Candidate]:
+    """The best unit, plus up to two more that add something the question asked and score
+    nearly as well; never two units that overlap."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    covered = set(best.covered)
+    length = len(best.text)
+    for c in ranked[1:]:
+        if len(chosen) >= MAX_UNITS or length + len(c.text) > MAX_CHARS:
+            break
+        if c.score < 0.6 * best.score or any(_overlaps(c.unit, o.unit) for o in chosen):
+            continue
+        next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
+        if bool(c.covered - covered) or (next_to and c.score >= 0.9 * best.score):
+            chosen.append(c)
+            covered |= c.covered
+            length += len(c.text)
+    # units of one source read best in document order, sources in order of first use
+    first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
+    return sorted(chosen, key=lambda c: (first_use[c.source], c.unit.start))
+
+
+def compose(chosen: Sequence[Candidate]) -> Composed:
+    """The answer text for the chosen units, each followed by its source's marker."""
+    pieces: list[str] = []
+    used: dict[int, list[PassageUnit]] = {}
+    for c in chosen:
+        mark = marker(c.source)
+        # every line of a list is a claim of its own, and carries the marker
+        lines = render(c.unit).split("\n") if c.unit.kind == "list" else [render(c.unit)]
+        pieces.append("\n".join(f"{line} {mark}" if not line.startswith("```") else line for line in lines))
+        used.setdefault(c.source, []).append(c.unit)
+    text = ""
+    for piece in pieces:
+        sep = "\n\n" if text and ("\n" in piece or "\n" in text.rsplit("\n\n", 1)[-1]) else " "
+        text = f"{text}{sep}{piece}" if text else piece
+    return Composed(text, used)
+
+
+def render(unit: PassageUnit) -> str:
+    """One unit as answer text (Markdown for lists and code)."""
+    if unit.kind == "code":
+        body = unit.text.strip()
+        return body if body.startswith("```") else f"```\n{body}\n```"
+    if unit.kind == "list":
+        return _render_list(unit.text)
+    if unit.kind == "row" and unit.head:
+        return _end(_render_row(unit.head, unit.text))
+    return _end(tidy(unit.text))
+
+
+def _render_list(text: str) -> str:
+    blocks = [b for b in re.split(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)", text) if b.strip()]
+    intro, items = blocks[0], blocks[1:]
+    lines = [tidy(intro)]
+    for item in items:
+        if item.strip().startswith("```"):
+            lines.append(item.strip())
+        elif len(lines) > 1 and lines[-1].endswith(":") and not LIST_ITEM.match(item):
+            lines[-1] = f"{lines[-1]} {tidy(item)}"  # what an item introduces belongs to it
+        else:
+            lines.append("- " + tidy(item))
+    return "\n".join([lines[0]] + [line if line.startswith("```") else _end(line) for line in lines[1:]])
+
+
+def _render_row(head: str, row: str) -> str:
+    names = [h.strip() for h in head.split("|")]
+    cells = [c.strip() for c in row.split("|")]
+    if len(names) != len(cells):
+        return tidy(f"{head}: {row}")
+    pairs = [f"{n}: {tidy(v)}" if n and n != "–" else tidy(v) for n, v in zip(names, cells, strict=True) if v and v != "–"]
+    return "; ".join(pairs)
+
+
+def _end(sentence: str) -> str:
+    sentence = sentence.rstrip()
+    if sentence.endswith(":"):  # an answer never ends on a colon without what follows
+        sentence = sentence[:-1].rstrip()
+    return sentence if sentence.endswith((".", "!", "?", '"', "”", ")", "`")) else sentence + "."
+
+
+def _overlaps(a: PassageUnit, b: PassageUnit) -> bool:
+    return a.start < b.end and b.start < a.end and (a.passage_id.split(":")[0] == b.passage_id.split(":")[0])
+
+
+def _adjacent(a: PassageUnit, b: PassageUnit) -> bool:
+    return 0 <= a.start - b.end <= 3 or 0 <= b.start - a.end <= 3

@@ -1,0 +1,223 @@
+"""Stage 0, analyse: the question, made standalone, turned once into a :class:`Query` that every
+later stage reads (retrieve, rerank, select, check, compose). No stage re-reads the raw text.
+
+A query knows its content terms (and which a follow-up inherited), the kind of answer it wants,
+the constraints an answer must satisfy (years, versions, standard codes, figures, names, the
+role it asks about), and, for a question in two parts, its parts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from index.text import terms
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|large|big|long|often)|number of|what (percentage|percent|share|proportion|amount|"
+    r"total|rate|figure|size)|how far|what is the (total|maximum|minimum|top|highest|lowest|largest|smallest)|"
+    r"(maximum|minimum|top|highest) (fine|penalty)|by how)\b",
+    re.IGNORECASE,
+)
+_DATE_Q = re.compile(
+    r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|by what date|deadline|"
+    r"since when|until when|take effect|come into (force|effect)|effective date)\b",
+    re.IGNORECASE,
+)
+_WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
+# "which economies does ... name", "what product types are ...": a plural asks for several things
+_PLURAL_Q = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?[\w-]*(?:ies|[^su'\s]s)\s+(?:are|were|do|does|did|have|has|had|will|can|could|should|must|is|was)\b",
+    re.IGNORECASE,
+)
+_CODE_Q = re.compile(r"\b(?:what|which|under which|under what)\s+(?:(?:GB|GB/T|ISO|IEC|EN|IEEE|RFC|PEP|standard|document)\s+)+(?:number|code|reference)\b", re.IGNORECASE)
+_LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
+_ROLE = re.compile(
+    r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(president|chair(?:man|woman|person)?|"
+    r"secretary[- ]general|director[- ]general|director|minister|convenor|convener|commissioner|"
+    r"spokesperson|spokesman|founder|ceo|chief executive|head|leader|author|maintainer|editor|governor|mayor)\b",
+    re.IGNORECASE,
+)
+# "..., and when was ...": a second question joined to the first
+_SECOND_PART = re.compile(
+    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:when|what|which|who|whom|how|where|why|is|are|was|were|does|do|did|can|has|have)\b)",
+    re.IGNORECASE,
+)
+
+QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_CODE = re.compile(r"\b(?:GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T|RFC|PEP)\s?[\d.]+(?:[-:]\d+)*\b")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
+_NAME = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*)")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question, analysed once.
+
+    ``text`` is what retrieval sees (a follow-up's standalone form); ``asked`` the user's own
+    words, whose constraints alone an answer must satisfy; ``carried`` the terms a follow-up
+    inherited; ``parts`` the sub-questions of a question in two parts (empty otherwise);
+    ``vector`` its embedding, filled once by the retrieve stage."""
+
+    text: str
+    terms: tuple[str, ...]
+    wants: str  # "number" | "date" | "who" | "list" | "code" | "fact"
+    specifics: tuple[str, ...]
+    carried: frozenset[str] = frozenset()
+    asked: str = ""
+    roles: tuple[str, ...] = ()
+    parts: tuple[Query, ...] = ()
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def own_terms(self) -> tuple[str, ...]:
+        """The terms the user asked with now (all of them for a self-contained question),
+        question words left out."""
+        return tuple(t for t in self.terms if t not in self.carried and t not in QUESTION_WORDS)
+
+    def with_vector(self, vector: np.ndarray) -> Query:
+        return replace(self, vector=vector)
+
+
+def analyse(text: str, carried: frozenset[str] = frozenset(), asked: str | None = None) -> Query:
+    """``text`` is the query; for a follow-up, ``carried`` holds the terms it inherited and
+    ``asked`` the user's own words, whose specifics alone the evidence must mention."""
+    own = text if asked is None else asked
+    query = _single(text, carried, own)
+    pieces = split_parts(own)
+    if len(pieces) < 2:
+        return query
+    parts = tuple(_single(p, carried, p) for p in pieces)
+    return replace(query, parts=parts)
+
+
+def _single(text: str, carried: frozenset[str], asked: str) -> Query:
+    return Query(
+        text=text,
+        terms=tuple(dict.fromkeys(terms(text))),
+        wants=wants_of(text),
+        specifics=tuple(specifics(asked)),
+        carried=carried,
+        asked=asked,
+        roles=tuple(roles(asked)),
+    )
+
+
+def wants_of(text: str) -> str:
+    """The kind of answer a question asks for."""
+    if _CODE_Q.search(text):
+        return "code"
+    if _NUMBER_Q.search(text):
+        return "number"
+    if _DATE_Q.search(text):
+        return "date"
+    if _WHO_Q.search(text):
+        return "who"
+    if _LIST_Q.search(text) or _PLURAL_Q.search(text):
+        return "list"
+    return "fact"
+
+
+_COMPARE = [
+    re.compile(r"\b(?:what is |what are |what's )?(?:the )?differences? between (?P<a>.+?) and (?P<b>.+?)\s*\??$", re.IGNORECASE),
+    re.compile(r"\bhow (?:does|do|did|is|are) (?P<a>.+?) (?:differ|different) from (?P<b>.+?)\s*\??$", re.IGNORECASE),
+    re.compile(r"\bcompare (?P<a>.+?) (?:and|with|to) (?P<b>.+?)\s*\??$", re.IGNORECASE),
+]
+
+
+def split_parts(question: str) -> list[str]:
+    """A question in two parts ("How did X change, and when was Y published?") as its parts,
+    a comparison ("How does A differ from B?") as one question on each side; a single
+    question as itself. Each part must have words of its own to be one."""
+    for pattern in _COMPARE:
+        m = pattern.search(question)
+        if m and min(len(terms(m["a"])), len(terms(m["b"]))) >= 1:
+            return [f"What is {m['a'].strip().rstrip('.')}?", f"What is {m['b'].strip().rstrip('.')}?"]
+    cut = [m for m in _SECOND_PART.finditer(question) if m.start() > 0]
+    if not cut:
+        return [question]
+    m = cut[0]
+    first, second = question[: m.start()].strip(" ,;?") + "?", question[m.end() :].strip()
+    if min(len(terms(first)), len(terms(second))) < 2:
+        return [question]
+    return [first, second]
+
+
+def roles(text: str) -> list[str]:
+    """Office-holders a question asks about ("the vice-chair", "its president"), as written
+    (lower case, hyphenated): an answer must name that role, not a neighbouring one."""
+    return [re.sub(r"[\s-]+", "-", m.group(0).lower()) for m in _ROLE.finditer(text)]
+
+
+def specifics(text: str) -> list[str]:
+    """Things the question names that an answer must be about: years, standard codes, numbers
+    and personal names. A passage that mentions none of them cannot be the evidence."""
+    out: list[str] = []
+    out += [m.group(0) for m in _CODE.finditer(text)]
+    codes = " ".join(out)
+    out += [y for y in _YEAR.findall(text) if y not in codes]
+    for m in _NUMBER.finditer(text):
+        n = m.group(0)
+        if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2:
+            out.append(n)
+    out += re.findall(r"\b\d{1,3}(?:st|nd|rd|th)\b", text)  # "the 13th Five-Year Plan"
+    out += [m.group(1) for m in _NAME.finditer(text)]
+    return list(dict.fromkeys(out))
+
+
+def is_time_frame(specific: str) -> bool:
+    """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
+    return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific))
+
+
+def mentions(passage_text: str, specific: str) -> bool:
+    """Whether a passage mentions a specific thing (numbers compared without separators)."""
+    flat = re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", passage_text)
+    needle = re.sub(r"(?<=\d),(?=\d{3}\b)", "", specific)
+    if needle[:1].isdigit():
+        return re.search(rf"(?<![\d.]){re.escape(needle)}(?![\d])", flat) is not None
+    pattern = re.escape(needle).replace(r"\ ", r"\s*")
+    return re.search(pattern, flat, re.IGNORECASE) is not None
+
+
+_NUMBER_WORDS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
+_KIND = {
+    "code": _CODE,
+    "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
+    "date": re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}}(?!\d))?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b", re.IGNORECASE),
+    "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|(?:\b[A-Z][a-z]+\s){2,}"),
+}
+
+
+def has_kind(sentence: str, wants: str, question: str = "") -> bool:
+    """Whether the sentence holds the kind of thing asked for that the question does not
+    already contain (the date a question names is not its answer)."""
+    if wants == "list":
+        return sentence.count(",") >= 2 or sentence.lstrip().startswith("- ")
+    pattern = _KIND.get(wants)
+    if pattern is None:
+        return True
+    if wants == "number":  # a date or a year is not a count: "on 4 November 2025" answers no "how many"
+        sentence = _KIND["date"].sub(" ", sentence)
+        sentence = re.sub(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\b", " ", sentence)
+    asked = question.lower()
+    return any(m.group(0).strip().lower() not in asked for m in pattern.finditer(sentence))
+
+
+_ROLE_PREFIX = ("vice", "deputy", "assistant", "executive", "honorary", "co")
+
+
+def names_role(text: str, role: str) -> bool:
+    """Whether ``text`` names the office ``role`` (from :func:`roles`): "vice-chair" needs
+    "vice-chair" or "vice chairman"; a plain "chair" is not satisfied by a vice-chair."""
+    words = role.split("-")
+    prefixed = words[0] in _ROLE_PREFIX
+    body = r"[\s-]*".join(re.escape(w) for w in words)
+    if words[-1].startswith("chair"):
+        body = body[: -len(re.escape(words[-1]))] + r"chair(?:man|woman|person)?"
+    guard = "" if prefixed else rf"(?<!{'[- ])(?<!'.join(_ROLE_PREFIX)}[- ])"
+    return re.search(rf"{guard}\b{body}s?\b", text, re.IGNORECASE) is not None

@@ -1,0 +1,146 @@
+"""Stage 3, select: score the answer units of the retrieved passages against the query.
+
+Takes the analysed :class:`~assistant.engine.query.Query` (with its vector) and the numbered
+sources with the units each carries; gives every unit as a :class:`Candidate`, best first.
+
+A unit scores for:
+
+- ``coverage``: the share of the question's IDF-weighted terms in the unit (and its head: a
+  table's header row, a Q&A's question), section-heading terms counting half, inherited
+  follow-up terms counting :data:`CARRIED_WEIGHT`;
+- ``similarity``: the cosine between the question and the unit's own vector, pooled at ingest
+  from its passage's forward pass (late chunking), so meaning counts, not only shared words;
+- ``kind``: holding the kind of thing asked for that the question does not already name (a
+  number for "how many", a date for "when", a name for "who", a list for "which are");
+- the rank of its passage, and a little for saying something the question does not.
+
+A sentence that only introduces what follows (a trailing colon) is never a candidate on its
+own: its list unit is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.citations import Source
+from assistant.engine.query import Query, has_kind
+from index.text import sentence_spans, terms
+from index.units import PassageUnit
+
+CARRIED_WEIGHT = 0.35  # a follow-up's inherited words count, but less than what was asked now
+ITEM_WEIGHT = 0.3  # a list is what its introduction says it is; words of its items count little
+
+
+@dataclass(frozen=True)
+class Weights:
+    coverage: float = 0.6
+    similarity: float = 0.5
+    kind: float = 0.25
+    rank: float = 0.12
+    novelty: float = 0.1
+    near: float = 0.15
+
+
+DEFAULT = Weights()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One answer unit of one source, scored."""
+
+    unit: PassageUnit
+    source: int  # 1-based source number
+    score: float
+    coverage: float
+    similarity: float
+    covered: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        return self.unit.text
+
+
+def sentence_units(source: Source) -> list[PassageUnit]:
+    """A passage's sentences as units, for a passage stored without units (no vectors)."""
+    p = source.passage
+    return [
+        PassageUnit(p.id, "sentence", p.start + a, p.start + b, p.text[a:b], None, None)
+        for a, b in sentence_spans(p.text)
+    ]
+
+
+class Selector:
+    """Scores units; ``idf`` maps the collection's terms to their weight."""
+
+    def __init__(self, idf: Mapping[str, float] | None = None, weights: Weights = DEFAULT) -> None:
+        self.vocabulary: Mapping[str, float] = idf or {}
+        self._rarest = max(self.vocabulary.values(), default=1.0)
+        self.weights = weights
+
+    def idf(self, term: str) -> float:
+        """A term's IDF (an unknown term weighs like the rarest known one)."""
+        return self.vocabulary.get(term, self._rarest) if self.vocabulary else 1.0
+
+    def candidates(
+        self,
+        query: Query,
+        sources: Sequence[Source],
+        units_of: Callable[[Source], Sequence[PassageUnit]] = sentence_units,
+    ) -> list[Candidate]:
+        """Every unit of every source, scored, best first (a unit two passages carry, once)."""
+        w = self.weights
+        qterms = set(query.terms)
+        weight = {t: self.idf(t) * (CARRIED_WEIGHT if t in query.carried else 1.0) for t in qterms}
+        total = sum(weight.values()) or 1.0
+        best: dict[tuple[str, str], Candidate] = {}
+        for i, src in enumerate(sources):
+            context = set(terms((src.passage.section or "") + " " + src.title))
+            rows = []
+            for unit in units_of(src):
+                words = len(unit.text.split())
+                if words < 3 or (unit.kind == "sentence" and unit.text.rstrip().endswith(":")):
+                    continue
+                lead, rest = _lead(unit)
+                st = set(terms((unit.head or "") + " " + lead))
+                covered = frozenset(qterms & st)
+                topic = (qterms & context) - covered  # section heading terms count half
+                inside = (qterms & set(terms(rest))) - covered - topic  # a list's items count little
+                coverage = (
+                    sum(weight[t] for t in covered) + 0.5 * sum(weight[t] for t in topic) + ITEM_WEIGHT * sum(weight[t] for t in inside)
+                ) / total
+                st |= set(terms(rest))
+                novelty = len(st - qterms) / len(st) if st else 0.0
+                sim = _cosine(query.vector, unit.vector)
+                rows.append((unit, coverage, covered, novelty, sim, words))
+            for idx, (unit, coverage, covered, novelty, sim, words) in enumerate(rows):
+                near = max((r[1] for r in rows[max(0, idx - 1) : idx + 2] if r[0] is not unit and r[0].kind == "sentence"), default=0.0)
+                score = w.coverage * coverage + w.similarity * sim + w.near * near + w.novelty * novelty
+                if query.wants == "list":
+                    score += w.kind * (unit.kind == "list" or has_kind(unit.text, "list"))
+                elif query.wants != "fact" and has_kind(unit.text, query.wants, query.text):
+                    score += w.kind
+                score += w.rank * (1.0 - i / max(len(sources), 1))
+                if words > 90 and unit.kind not in ("list", "code"):
+                    score -= 0.1
+                key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
+                cand = Candidate(unit, i + 1, score, coverage, sim, covered)
+                if key not in best or best[key].score < score:
+                    best[key] = cand
+        return sorted(best.values(), key=lambda c: c.score, reverse=True)
+
+
+def _lead(unit: PassageUnit) -> tuple[str, str]:
+    """What a unit says it is about, and the rest: a list's introduction and its items."""
+    if unit.kind != "list":
+        return unit.text, ""
+    intro, _, items = unit.text.partition("\n")
+    return intro, items
+
+
+def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    if a is None or b is None or not len(b):
+        return 0.0
+    return max(float(np.dot(a, b)), 0.0)

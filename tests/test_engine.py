@@ -1,0 +1,122 @@
+"""The answer engine's stages on their own: analyse, select, check, compose."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.citations import Source, to_citation
+from assistant.engine.check import Evidence, assess, should_abstain
+from assistant.engine.compose import choose, compose, render
+from assistant.engine.query import analyse, names_role, roles, split_parts
+from assistant.engine.retrieve import Hit
+from assistant.engine.select import Selector
+from index.split import Passage
+from index.units import PassageUnit
+
+TEXT = (
+    "The conference was held in Nanjing in 2025.\n\n"
+    "Three achievements were announced at the conference:\n\n"
+    "- Two white papers were released.\n\n"
+    "- A representative office was unveiled.\n\n"
+    "Zhang Wei was elected chair of the committee; Li Na became vice-chair."
+)
+
+
+def source() -> Source:
+    p = Passage("d:00000", "doc.txt", 0, TEXT, "Standardization conference", 100, 100 + len(TEXT), "h")
+    return Source(p, "Conference report", 0.9, "May 2025")
+
+
+def unit(kind: str, snippet: str, end_snippet: str | None = None) -> PassageUnit:
+    a = TEXT.index(snippet)
+    b = TEXT.index(end_snippet) + len(end_snippet) if end_snippet else a + len(snippet)
+    return PassageUnit("d:00000", kind, 100 + a, 100 + b, TEXT[a:b], None, None)
+
+
+UNITS = [
+    unit("sentence", "The conference was held in Nanjing in 2025."),
+    unit("list", "Three achievements", "unveiled."),
+    unit("sentence", "Three achievements were announced at the conference:"),
+    unit("sentence", "- Two white papers were released."),
+    unit("sentence", "- A representative office was unveiled."),
+    unit("sentence", "Zhang Wei was elected chair of the committee; Li Na became vice-chair."),
+]
+
+
+def ranked(question: str):  # type: ignore[no-untyped-def]
+    q = analyse(question)
+    return q, Selector().candidates(q, [source()], lambda s: UNITS)
+
+
+def test_a_question_in_two_parts_is_split_and_a_single_one_is_not() -> None:
+    assert split_parts("How did the number of CCC categories change, and when was the Negative List published?") == [
+        "How did the number of CCC categories change?", "when was the Negative List published?"]
+    assert len(split_parts("What is the fine for companies and individuals?")) == 1
+    q = analyse("How many categories changed, and when was the Negative List published?")
+    assert [p.wants for p in q.parts] == ["number", "date"]
+
+
+def test_roles_are_told_apart() -> None:
+    assert roles("Who is the vice-chair and the secretary general?") == ["vice-chair", "secretary-general"]
+    assert names_role("Li Na became vice-chair.", "vice-chair")
+    assert not names_role("Li Na became vice-chair.", "chair")
+    assert names_role("Zhang Wei was elected chair.", "chair")
+
+
+def test_a_list_question_gets_the_list_with_its_items_never_the_bare_introduction() -> None:
+    q, got = ranked("What achievements were announced at the conference?")
+    assert got[0].unit.kind == "list"
+    assert all(not c.text.rstrip().endswith(":") for c in got)  # an introduction alone is no candidate
+    text = compose(choose(q, got[:1])).text
+    assert text == (
+        "Three achievements were announced at the conference: [1]\n"
+        "- Two white papers were released. [1]\n"
+        "- A representative office was unveiled. [1]"
+    )
+
+
+def test_a_near_miss_on_another_role_or_year_is_refused() -> None:
+    hits = [Hit(source().passage, 1.0, dense=0.7)]
+    for question in ("Who is the secretary-general of the committee?", "Where was the conference held in 2019?"):
+        q, got = ranked(question)
+        evidence, _ = assess(q, hits, got, [source()])
+        assert evidence.missing, question
+        assert should_abstain(evidence, 0.2)
+    q, got = ranked("Who was elected vice-chair of the committee?")
+    evidence, order = assess(q, hits, got, [source()])
+    assert not evidence.missing and "vice-chair" in order[0].text
+
+
+def test_a_time_frame_may_come_from_the_document_date() -> None:
+    q, got = ranked("Which achievements were announced at the conference in May 2025?")
+    evidence, _ = assess(q, [Hit(source().passage, 1.0, dense=0.7)], got, [source()])
+    assert evidence.missing == ()
+
+
+def test_the_citation_highlights_exactly_the_quoted_unit() -> None:
+    u = UNITS[5]
+    c = to_citation(1, source(), [u])
+    (h,) = c.highlights
+    assert c.text[h.start : h.end] == u.text
+
+
+def test_rendering_strips_artefacts_and_keeps_names_and_numbers() -> None:
+    row = PassageUnit("d:1", "row", 0, 10, "1 | formulate 1,079 standards | –", "No. | 2025 version | 2024 version", None)
+    assert render(row) == "No.: 1; 2025 version: formulate 1,079 standards."
+    qa = PassageUnit("d:1", "answer", 0, 10, "**Answer:** GB/T 43697-2024 (hereinafter the Rules) applies.", None, None)
+    assert render(qa) == "GB/T 43697-2024 applies."
+    code = PassageUnit("d:1", "code", 0, 10, "```\nqueue.put(item)\n```", None, None)
+    assert render(code) == "```\nqueue.put(item)\n```"
+
+
+def test_unit_vectors_count_in_selection() -> None:
+    near, far = np.array([1.0, 0.0], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32)
+    units = [PassageUnit("d:0", "sentence", 0, 30, "Alpha beta gamma delta epsilon.", None, far),
+             PassageUnit("d:0", "sentence", 31, 60, "Alpha beta gamma delta zeta.", None, near)]
+    q = analyse("alpha beta").with_vector(near)
+    got = Selector().candidates(q, [source()], lambda s: units)
+    assert got[0].text.endswith("zeta.") and got[0].similarity > got[1].similarity
+
+
+def test_evidence_score_is_what_the_threshold_reads() -> None:
+    assert Evidence(dense=1.0, coverage=0.0, missing=()).score == 0.3

@@ -1,0 +1,111 @@
+"""Answer units recovered from a document's structure, and vectors pooled for their spans."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index import loaders, structure
+from index.embed.base import pool_spans
+from index.units import answer_units, strip_label, units_in
+
+DOC = """# Conference
+
+Three achievements were announced at the conference:
+
+- A white paper on smart hydropower was released.
+- A representative office was unveiled.
+- A carbon footprint platform was showcased.
+
+The meeting closed in the evening.
+
+No. | 2025 version | 2024 version
+1 | formulate safety standards | –
+2 | improve housing norms | improve norms
+
+### Question 1: What is a negative list?
+
+Answer: A negative list names the data that needs a security assessment.
+
+```
+for item in queue:
+    # handle it
+    print(item)
+```
+"""
+
+
+def units_of(text: str):  # type: ignore[no-untyped-def]
+    doc = structure.parse(text, "doc.md")
+    return doc, answer_units(doc)
+
+
+def test_a_list_is_one_unit_with_its_introduction_and_every_item() -> None:
+    doc, units = units_of(DOC)
+    lists = [doc.text[u.start : u.end] for u in units if u.kind == "list"]
+    assert len(lists) == 1
+    assert lists[0].startswith("Three achievements were announced at the conference:")
+    assert "showcased" in lists[0] and "closed" not in lists[0]
+
+
+def test_a_table_row_carries_its_header() -> None:
+    doc, units = units_of(DOC)
+    rows = [u for u in units if u.kind == "row"]
+    assert [doc.text[u.start : u.end].split(" | ")[0] for u in rows] == ["1", "2"]
+    assert all(u.head == "No. | 2025 version | 2024 version" for u in rows)
+
+
+def test_an_answer_paragraph_knows_its_question_and_loses_its_label_when_quoted() -> None:
+    doc, units = units_of(DOC)
+    (answer,) = [u for u in units if u.kind == "answer"]
+    assert answer.head and answer.head.endswith("What is a negative list?")
+    assert strip_label(doc.text[answer.start : answer.end]).startswith("A negative list names")
+
+
+def test_a_code_block_is_whole_and_keeps_its_lines_and_comments() -> None:
+    doc, units = units_of(DOC)
+    (code,) = [doc.text[u.start : u.end] for u in units if u.kind == "code"]
+    assert "    # handle it\n    print(item)" in code
+    assert not any("handle it" in s.path[-1] for s in doc.sections if s.path)  # a comment is no heading
+
+
+def test_units_offsets_point_into_the_stored_text() -> None:
+    doc, units = units_of(DOC)
+    sentences = [doc.text[u.start : u.end] for u in units if u.kind == "sentence"]
+    assert "The meeting closed in the evening." in sentences
+    for u in units:
+        assert 0 <= u.start < u.end <= len(doc.text)
+
+
+def test_a_passage_carries_the_units_it_mostly_holds() -> None:
+    doc, units = units_of(DOC)
+    lst = next(u for u in units if u.kind == "list")
+    held = units_in(lst.start, lst.start + 80, units)
+    assert lst in [u for u, _, _ in held]  # 80 characters of a long list: enough to carry it
+    assert all(a >= lst.start and b <= lst.start + 80 for _, a, b in held)
+
+
+def test_html_keeps_dunder_names_code_and_list_items_and_drops_pilcrows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "copy.html"
+    page.write_text(
+        "<html><body><h1>copy<a class='headerlink' href='#x'>\u00b6</a></h1>"
+        "<p>Classes can define <code>__copy__()</code> and <code>__deepcopy__()</code>.</p>"
+        "<dl><dt>datetime.MAXYEAR<a class='headerlink'>\u00b6</a></dt><dd><p>The largest year. MAXYEAR is 9999.</p></dd></dl>"
+        "<p>The module provides:</p><ul><li>copy</li><li>deepcopy</li></ul>"
+        "<pre># a comment\nx = copy.copy(y)\n</pre></body></html>"
+    )
+    doc = structure.parse(loaders.load_text(page), "copy.html")
+    assert "__copy__()" in doc.text and "__deepcopy__()" in doc.text
+    assert "\u00b6" not in doc.text
+    assert "datetime.MAXYEAR\n\nThe largest year." in doc.text  # the term apart from its description
+    units = answer_units(doc)
+    assert any(u.kind == "list" and doc.text[u.start : u.end].endswith("- deepcopy") for u in units)
+    assert any(u.kind == "code" and "# a comment\nx = copy.copy(y)" in doc.text[u.start : u.end] for u in units)
+
+
+def test_span_vectors_pool_only_the_tokens_inside_each_span() -> None:
+    states = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [9.0, 9.0]], dtype=np.float32)
+    offsets = [(0, 0), (0, 3), (4, 8), (9, 12), (0, 0)]  # [CLS] one two six [SEP]
+    pooled = pool_spans(states, offsets, [1, 1, 1, 1, 1], [(0, 3), (0, 8), (20, 30)])
+    assert np.allclose(pooled[0], [1.0, 0.0])
+    assert np.allclose(pooled[1], np.array([0.5, 0.5]) / np.linalg.norm([0.5, 0.5]))
+    assert not pooled[2].any()  # a span past the input limit gets no vector
