@@ -68,9 +68,10 @@ def _load_plain(data: bytes, name: str) -> str:
 
 _LINE_TAGS = ("div", "li", "tr", "br")
 _BLOCK_TAGS = ("p", "ul", "ol", "section", "article", "table", "blockquote", "dl")  # end a paragraph
-_PARAGRAPH_TAGS = ("dt", "dd")  # a term and its description: apart, so neither runs into the other
+_PARAGRAPH_TAGS = ("dd",)  # a description: apart from what follows
 FENCE = "```"
-_LANDMARKS_AROUND = ["navigation", "search", "banner", "contentinfo", "complementary"]
+_LANDMARKS_AROUND = ["navigation", "search", "banner", "contentinfo", "complementary",
+                     "doc-noteref", "doc-backlink"]  # and footnote marks: "[2]" reads as a citation
 
 
 def _load_html(data: bytes, name: str) -> str:
@@ -85,15 +86,19 @@ def _load_html(data: bytes, name: str) -> str:
         tag.decompose()
     for tag in soup.find_all(attrs={"role": _LANDMARKS_AROUND}):  # menus, search boxes, page footers
         tag.decompose()
+    _collapse_spaces(soup)
     for tag in soup.select("a.headerlink"):  # the permalink anchors (a pilcrow) of generated docs
         tag.decompose()
     for pre in soup.find_all("pre"):  # code keeps its lines, fenced as in Markdown
         pre.replace_with(f"\n\n{FENCE}\n{pre.get_text().strip(chr(10))}\n{FENCE}\n\n")
     for item in soup.find_all("li"):
         item.insert(0, "- ")
+    for dl in soup.find_all("dl"):  # before the headings become text: it looks them up
+        _resume_section_after(dl)
     for level in range(1, 7):
         for h in soup.find_all(f"h{level}"):
             h.replace_with(f"\n\n{'#' * level} {h.get_text(' ', strip=True)}\n\n")
+    _terms_as_headings(soup)
     for cell in soup.find_all(["td", "th"]):
         cell.append("\t")
     for tag in soup.find_all(_LINE_TAGS):
@@ -103,7 +108,66 @@ def _load_html(data: bytes, name: str) -> str:
     for tag in soup.find_all(_PARAGRAPH_TAGS):
         tag.insert(0, "\n\n")
         tag.append("\n\n")
-    return soup.get_text()
+    return _strip_lines(soup.get_text())
+
+
+def _strip_lines(text: str) -> str:
+    """Lines without the spaces the markup left at their ends; code keeps its indentation."""
+    out, in_code = [], False
+    for line in text.split("\n"):
+        if line.strip().startswith(FENCE):
+            in_code = not in_code
+            out.append(line.strip())
+        else:
+            out.append(line if in_code else line.strip())
+    return "\n".join(out)
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _collapse_spaces(soup) -> None:  # type: ignore[no-untyped-def]
+    """Runs of white space in HTML text are one space (a line break in the source is not one on
+    the page); only ``<pre>`` keeps its lines. Line breaks then come from the markup alone."""
+    from bs4 import NavigableString
+    from bs4.element import Comment
+
+    for node in list(soup.find_all(string=True)):
+        if isinstance(node, Comment) or node.find_parent(["pre", "textarea"]) is not None:
+            continue
+        squeezed = re.sub(r"\s+", " ", str(node))
+        if squeezed != node:
+            node.replace_with(NavigableString(squeezed))
+
+
+def _terms_as_headings(soup) -> None:  # type: ignore[no-untyped-def]
+    """A defined term heads its description (an API entry, a glossary term), so the description's
+    sentences are read under it."""
+    for term in soup.find_all("dt"):
+        term.replace_with(f"\n\n###### {' '.join(term.get_text().split())}\n\n")
+
+
+def _resume_section_after(dl) -> None:  # type: ignore[no-untyped-def]
+    """Text after a list of definitions belongs to the section around the list again, not to its
+    last term: repeat that section's heading where the text resumes."""
+    if dl.find_parent("dl") is not None or dl.find("dt") is None:
+        return
+    head = dl.find_previous(_HEADINGS)
+    if head is None:
+        return
+    for sib in dl.next_siblings:
+        if isinstance(sib, str):
+            if sib.strip():
+                break
+            continue
+        if sib.name == "dl" or sib.name in _HEADINGS or sib.name == "section" or sib.find(_HEADINGS) is not None:
+            return
+        if sib.get_text(strip=True):
+            break
+    else:
+        return
+    level = int(head.name[1])
+    dl.insert_after(f"\n\n{'#' * level} {head.get_text(' ', strip=True)}\n\n")
 
 
 def _load_pdf(data: bytes, name: str) -> str:

@@ -120,3 +120,22 @@ def test_unit_vectors_count_in_selection() -> None:
 
 def test_evidence_score_is_what_the_threshold_reads() -> None:
     assert Evidence(dense=1.0, coverage=0.0, missing=()).score == 0.3
+
+
+def test_what_happens_when_asks_about_a_condition_not_a_date() -> None:
+    assert analyse("What happens when you put an item into a full queue?").wants != "date"
+    assert analyse("When was the queue added?").wants == "date"
+    assert analyse("Do you know when the plan was published?").wants == "date"
+
+
+def test_a_sentence_and_the_next_one_answer_together_when_only_the_next_holds_the_number() -> None:
+    text = "The largest year number allowed in a date object. MAXYEAR is 9999.\n\nDates are immutable."
+    p = Passage("m:00000", "dt.html", 0, text, "datetime.MAXYEAR", 0, len(text), "h")
+    src = Source(p, "datetime", 0.9, None)
+    spans = ["The largest year number allowed in a date object.", "MAXYEAR is 9999.", "Dates are immutable."]
+    units = [PassageUnit("m:00000", "sentence", text.index(t), text.index(t) + len(t), t, None, None) for t in spans]
+    q = analyse("What is the largest year a date object can represent?")
+    best = Selector().candidates(q, [src], lambda s: units)[0]
+    assert best.text == "The largest year number allowed in a date object. MAXYEAR is 9999."
+    q = analyse("Are dates immutable?")  # no number asked for: sentences stay apart
+    assert all(c.text in spans for c in Selector().candidates(q, [src], lambda s: units))

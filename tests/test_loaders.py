@@ -223,6 +223,34 @@ def test_html_loads_with_headings_and_without_scripts(tmp_path: Path) -> None:
     assert "GB/T 1\tSafety" in text  # table cells kept apart
 
 
+def test_html_documentation_page_keeps_its_content_and_reads_terms_as_headings(tmp_path: Path) -> None:
+    path = tmp_path / "api.html"
+    path.write_text(
+        """<html><body>
+        <div role="navigation"><a href="/">Python</a> &raquo; Library</div>
+        <div role="main"><section><h1>datetime — dates</h1>
+          <p>The module exports the following constants:</p>
+          <dl><dt id="datetime.MAXYEAR">datetime.<span>MAXYEAR</span><a class="headerlink" href="#x">¶</a></dt>
+          <dd><p>The largest year number allowed in a date object.
+          <code>MAXYEAR</code> is 9999.</p></dd></dl>
+          <p>Dates are immutable.<a role="doc-noteref" href="#fn">[2]</a></p>
+          <pre>def f():
+    return 1</pre>
+        </section></div>
+        <div class="sphinxsidebar" role="navigation"><h3>Table of Contents</h3></div>
+        </body></html>""",
+        encoding="utf-8",
+    )
+    text = load_text(path)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert "Python" not in text and "Table of Contents" not in text  # menus and sidebars are not content
+    assert "###### datetime.MAXYEAR" in lines  # a defined term heads its description
+    assert "The largest year number allowed in a date object. MAXYEAR is 9999." in lines  # one paragraph
+    assert "# datetime — dates" in lines[lines.index("The largest year number allowed in a date object. MAXYEAR is 9999.") + 1 :]
+    assert "[2]" not in text and "¶" not in text  # a footnote mark would read as a citation
+    assert "```\ndef f():\n    return 1\n```" in text  # code keeps its lines and indentation
+
+
 def test_markdown_loads_verbatim(tmp_path: Path) -> None:
     md = "# Title\n\nSome *emphasis* and a [link](http://example.com).\n\n## Part 2\n\n- item one\n- item two\n"
     path = tmp_path / "notes.md"

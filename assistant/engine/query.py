@@ -22,9 +22,12 @@ _NUMBER_Q = re.compile(
     r"(maximum|minimum|top|highest) (fine|penalty)|by how)\b",
     re.IGNORECASE,
 )
+# "when" asks for a time where it opens the question (or an embedded one: "do you know when");
+# "what happens when ..." and "what does X do when ..." ask about a condition
 _DATE_Q = re.compile(
-    r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|by what date|deadline|"
-    r"since when|until when|take effect|come into (force|effect)|effective date)\b",
+    r"^\W*(?:and |so |but |then )?when\b|\b(?:know|tell me|say|find out|remember|recall|ask) when\b|"
+    r"\b(what (date|day|year|month|time)|which (date|day|year|month)|by what date|deadline|"
+    r"since when|until when|till when|take effect|come into (force|effect)|effective date)\b",
     re.IGNORECASE,
 )
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)

@@ -98,11 +98,8 @@ class Selector:
         best: dict[tuple[str, str], Candidate] = {}
         for i, src in enumerate(sources):
             context = set(terms((src.passage.section or "") + " " + src.title))
-            rows = []
-            for unit in units_of(src):
-                words = len(unit.text.split())
-                if words < 3 or (unit.kind == "sentence" and unit.text.rstrip().endswith(":")):
-                    continue
+
+            def row(unit: PassageUnit, context: set[str] = context) -> tuple[PassageUnit, float, frozenset[str], float, float, int]:
                 lead, rest = _lead(unit)
                 st = set(terms((unit.head or "") + " " + lead))
                 covered = frozenset(qterms & st)
@@ -113,8 +110,12 @@ class Selector:
                 ) / total
                 st |= set(terms(rest))
                 novelty = len(st - qterms) / len(st) if st else 0.0
-                sim = _cosine(query.vector, unit.vector)
-                rows.append((unit, coverage, covered, novelty, sim, words))
+                return unit, coverage, covered, novelty, _cosine(query.vector, unit.vector), len(unit.text.split())
+
+            units = [u for u in units_of(src)
+                     if len(u.text.split()) >= 3 and not (u.kind == "sentence" and u.text.rstrip().endswith(":"))]
+            rows = [row(u) for u in units]
+            rows += [row(u) for u in _completed(query, src, units)]
             for idx, (unit, coverage, covered, novelty, sim, words) in enumerate(rows):
                 near = max((r[1] for r in rows[max(0, idx - 1) : idx + 2] if r[0] is not unit and r[0].kind == "sentence"), default=0.0)
                 score = w.coverage * coverage + w.similarity * sim + w.near * near + w.novelty * novelty
@@ -130,6 +131,29 @@ class Selector:
                 if key not in best or best[key].score < score:
                     best[key] = cand
         return sorted(best.values(), key=lambda c: c.score, reverse=True)
+
+
+def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[PassageUnit]:
+    """Two sentences of one paragraph read together when only one holds the kind of answer asked
+    for: "The largest year number allowed in a date object. MAXYEAR is 9999." answers "what is
+    the largest year" though neither sentence does alone."""
+    if query.wants not in ("number", "date", "who", "code"):
+        return []
+    p = src.passage
+    out = []
+    for a, b in zip(units, units[1:], strict=False):
+        if a.kind != "sentence" or b.kind != "sentence" or not p.start <= a.start < b.end <= p.start + len(p.text):
+            continue
+        if b.start < a.end or "\n\n" in p.text[a.end - p.start : b.start - p.start]:
+            continue  # overlapping, or not one paragraph
+        if has_kind(a.text, query.wants, query.text) == has_kind(b.text, query.wants, query.text):
+            continue
+        vector = None
+        if a.vector is not None and b.vector is not None:
+            mean = (a.vector + b.vector) / 2
+            vector = mean / (np.linalg.norm(mean) or 1.0)
+        out.append(PassageUnit(a.passage_id, "sentence", a.start, b.end, p.text[a.start - p.start : b.end - p.start], None, vector))
+    return out
 
 
 def _lead(unit: PassageUnit) -> tuple[str, str]:
