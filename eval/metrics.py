@@ -60,8 +60,9 @@ _ARTEFACT = re.compile(r"^\s*(?:answer\s*:|question\s*:|\u00b6|[-•*]\s)", re.I
 
 
 def is_clean(answer: str) -> bool:
-    """No sentence ending ":." and no extraction artefact at the start."""
-    return ":." not in answer and not _ARTEFACT.match(answer) and "\u00b6" not in answer
+    """No sentence ending ":." and no extraction artefact at the start (code blocks aside)."""
+    prose = re.sub(r"```.*?```", " ", answer, flags=re.S)  # code is quoted as written
+    return ":." not in prose and not _ARTEFACT.match(prose) and "\u00b6" not in prose
 
 
 def highlights_quoted(answer: str, citations_: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> bool:

@@ -58,10 +58,12 @@ def assess(
     sources: Sequence[Source],
     known: Container[str] = (),
     weigh: Callable[[str], float] = lambda t: 1.0,
+    documents: Sequence[str] = (),
 ) -> tuple[Evidence, list[Candidate]]:
     """The verdict on ``ranked`` (the selected units, best first), and ``ranked`` with the best
     constraint-satisfying unit first. ``known``: the collection's vocabulary; ``weigh``: a
-    term's IDF."""
+    term's IDF; ``documents``: the whole texts of the documents the retrieval found, where the
+    names a question uses (``timeout_ms``, ``GPU``) must occur."""
     ranked = list(ranked)
     missing: tuple[str, ...] = ()
     if ranked:
@@ -82,6 +84,7 @@ def assess(
     dates = {s.passage.source: f"{s.title}\n{s.date or ''}" for s in sources}
     texts = [f"{dates.get(h.passage.source, '')}\n{h.passage.section or ''}\n{h.passage.text}" for h in hits]
     missing += tuple(s for s in question.specifics if s not in missing and not any(mentions(t, s) for t in texts))
+    missing += tuple(n for n in question.names if not any(mentions(t, n) for t in (*texts, *documents)))
     coverage = ranked[0].coverage if ranked else 0.0
     dense = max((h.dense for h in hits), default=0.0)
     off_subject = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from assistant.citations import marker
 from assistant.engine.query import Query
 from assistant.engine.select import Candidate
+from index.text import sentence_spans
 from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
@@ -69,6 +70,22 @@ def choose(query: Query, ranked: Sequence[Candidate]) -> list[Candidate]:
     return sorted(chosen, key=lambda c: (first_use[c.source], c.unit.start))
 
 
+def _marked(lines: Sequence[str], mark: str) -> list[str]:
+    """Each line with the marker, except inside a code block: a fence takes no marker (a
+    closing fence followed by text is no longer one), so a block that ends the piece is cited
+    on the line after it."""
+    out, in_code = [], False
+    for line in lines:
+        if line.startswith("```"):
+            in_code = not in_code
+            out.append(line)
+        else:
+            out.append(line if in_code or not line.strip() else f"{line} {mark}")
+    if out and out[-1].startswith("```"):
+        out.append(mark)
+    return out
+
+
 def compose(chosen: Sequence[Candidate]) -> Composed:
     """The answer text for the chosen units, each followed by its source's marker."""
     pieces: list[str] = []
@@ -76,8 +93,11 @@ def compose(chosen: Sequence[Candidate]) -> Composed:
     for c in chosen:
         mark = marker(c.source)
         # every line of a list is a claim of its own, and carries the marker
-        lines = render(c.unit).split("\n") if c.unit.kind == "list" else [render(c.unit)]
-        pieces.append("\n".join(f"{line} {mark}" if not line.startswith("```") else line for line in lines))
+        if c.unit.kind in ("list", "code"):
+            pieces.append("\n".join(_marked(render(c.unit).split("\n"), mark)))
+        else:  # every sentence is a claim of its own (two read together each carry the marker)
+            said = render(c.unit)
+            pieces.append(" ".join(f"{said[a:b].strip()} {mark}" for a, b in sentence_spans(said)) or f"{said} {mark}")
         used.setdefault(c.source, []).append(c.unit)
     text = ""
     for piece in pieces:

@@ -27,7 +27,8 @@ _NUMBER_Q = re.compile(
 _DATE_Q = re.compile(
     r"^\W*(?:and |so |but |then )?when\b|\b(?:know|tell me|say|find out|remember|recall|ask) when\b|"
     r"\b(what (date|day|year|month|time)|which (date|day|year|month)|by what date|deadline|"
-    r"since when|until when|till when|take effect|come into (force|effect)|effective date)\b",
+    r"since when|until when|till when|take effect|come into (force|effect)|effective date|"
+    r"(?:which|what|since which|from which|in which) (?:\w+ )?(?:version|release))\b",
     re.IGNORECASE,
 )
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
@@ -73,6 +74,7 @@ class Query:
     carried: frozenset[str] = frozenset()
     asked: str = ""
     roles: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -104,6 +106,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         terms=tuple(dict.fromkeys(terms(text))),
         wants=wants_of(text),
         specifics=tuple(specifics(asked)),
+        names=tuple(names(asked)),
         carried=carried,
         asked=asked,
         roles=tuple(roles(asked)),
@@ -172,6 +175,28 @@ def specifics(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)(\(\))?")
+_ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+
+
+def names(text: str) -> list[str]:
+    """What the question calls by a name of its own: identifiers (``timeout_ms``, ``uuid7()``,
+    ``StrEnum``) and acronyms (``GPU``, ``CNCA``). A collection whose retrieved passages never
+    mention one has nothing on it; for dotted names the last part counts."""
+    out = []
+    for m in _IDENTIFIER.finditer(text):
+        word, call = m.group(1), m.group(2)
+        first = m.start() == len(text) - len(text.lstrip())
+        if (
+            "_" in word.strip("_")
+            or call
+            or re.search(r"[a-z][A-Z]", word)  # camelCase, StrEnum
+            or (_ACRONYM.match(word) and not first)
+        ):
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
 def is_time_frame(specific: str) -> bool:
     """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
     return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific))
@@ -191,7 +216,11 @@ _NUMBER_WORDS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
 _KIND = {
     "code": _CODE,
     "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
-    "date": re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}}(?!\d))?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b", re.IGNORECASE),
+    "date": re.compile(
+        rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}}(?!\d))?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b"
+        r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:version|release)\s+v?\d+(?:\.\d+)+",  # a weekday; a software release
+        re.IGNORECASE,
+    ),
     "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|(?:\b[A-Z][a-z]+\s){2,}"),
 }
 

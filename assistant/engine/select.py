@@ -120,7 +120,7 @@ class Selector:
                 near = max((r[1] for r in rows[max(0, idx - 1) : idx + 2] if r[0] is not unit and r[0].kind == "sentence"), default=0.0)
                 score = w.coverage * coverage + w.similarity * sim + w.near * near + w.novelty * novelty
                 if query.wants == "list":
-                    score += w.kind * (unit.kind == "list" or has_kind(unit.text, "list"))
+                    score += w.kind * (unit.kind == "list" or (unit.kind != "code" and has_kind(unit.text, "list")))  # code is no list
                 elif query.wants != "fact" and has_kind(unit.text, query.wants, query.text):
                     score += w.kind
                 score += w.rank * (1.0 - i / max(len(sources), 1))
