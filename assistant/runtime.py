@@ -48,17 +48,45 @@ class Runtime:
 
     def reload(self) -> None:
         """(Re)open the collection so new or deleted documents are seen; an empty or missing
-        index leaves the app up without an assistant."""
+        index leaves the app up without an assistant. The new state is built beside the old one
+        and swapped in whole, so a request never sees half of each."""
         with self._reload:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            bot = Assistant.from_settings(self.settings, like=self.assistant)
+        except IndexNotBuiltError as exc:
+            self.assistant, self.problem = None, str(exc)
+            return
+        self.assistant, self.problem = bot, None
+
+    def _committed(self) -> int | None:
+        """The collection's commit counter now (any writer bumps it: this app, a CLI ingest,
+        another server on the same data dir), or ``None`` when there is no index yet."""
+        bot = self.assistant
+        if bot is not None:
+            return bot.catalog.version()
+        return 0 if self.settings.catalog_path.exists() else None
+
+    def current(self) -> Assistant | None:
+        """The assistant for the collection as last committed. A change another process
+        committed is loaded on the next request; while one request reloads, the others go on
+        answering from the previous state instead of waiting."""
+        bot = self.assistant
+        now = self._committed()
+        if now is None or (bot is not None and now == bot.version):
+            return bot
+        if self._reload.acquire(blocking=bot is None):
             try:
-                bot = Assistant.from_settings(self.settings)
-            except IndexNotBuiltError as exc:
-                self.assistant, self.problem = None, str(exc)
-                return
-            self.assistant, self.problem = bot, None
+                if self.assistant is bot:  # nobody reloaded meanwhile
+                    self._load()
+            finally:
+                self._reload.release()
+        return self.assistant
 
     def require(self) -> Assistant:
-        bot = self.assistant
+        bot = self.current()
         if bot is None:
             raise IndexNotBuiltError(self.problem or f"no index at {self.settings.data_dir}: run `assistant ingest` first")
         return bot
@@ -89,7 +117,7 @@ class Runtime:
         yield "answer", answer
 
     def document_date(self, source: str) -> str | None:
-        bot = self.assistant
+        bot = self.current()
         if bot is None:
             return None
         record = bot.catalog.document(source)

@@ -112,8 +112,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
-        """Liveness, and whether an index is loaded."""
-        bot = runtime.assistant
+        """Liveness, and whether an index is loaded (the collection as last committed)."""
+        bot = runtime.current()
         return {
             "status": "ok",
             "index": bot is not None,

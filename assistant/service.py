@@ -83,31 +83,38 @@ class Assistant:
         self.refusal = load_prompt("refusal")
         self.not_found = load_prompt("part_not_found")
         self.last_trace: Trace | None = None
+        self.version = 0  # the catalog's commit counter when this state was loaded
 
     @classmethod
-    def from_settings(cls, settings: Settings, generator: Generator | None = None) -> Assistant:
-        """Open the collection and load the models once. Raises :class:`IndexNotBuiltError`."""
+    def from_settings(cls, settings: Settings, generator: Generator | None = None, like: Assistant | None = None) -> Assistant:
+        """Open the collection and load the models once. Raises :class:`IndexNotBuiltError`.
+        ``like``: an assistant on an older state of the collection whose embedder (and language
+        model, which does not depend on the collection) are taken over instead of loaded again."""
         if not settings.catalog_path.exists():
             raise IndexNotBuiltError(f"no index at {settings.data_dir}: run `assistant ingest` first")
         catalog = Catalog(settings.catalog_path)
+        version = catalog.version()  # read first: a change committed while loading is seen next time
         if not catalog.documents():
             raise IndexNotBuiltError(f"the index at {settings.data_dir} is empty: run `assistant ingest` first")
         from index.embed.factory import make_embedder
         from index.pipeline import keyword_index
         from index.store.chroma import open_store
 
-        retriever = Retriever(
-            catalog, open_store(settings), keyword_index(settings, catalog), make_embedder(settings), settings.candidates
-        )
+        embedder = like.retriever.embedder if like is not None else make_embedder(settings)
+        retriever = Retriever(catalog, open_store(settings), keyword_index(settings, catalog), embedder, settings.candidates)
         if settings.rerank:
             from assistant.engine.rerank import Reranker
 
             retriever.reranker = Reranker(retriever.idf())
+        if generator is None and like is not None and like.generator.name != "extractive":
+            generator = like.generator  # a language model knows nothing of the collection
         if generator is None:
             from assistant.generators.factory import make_generator
 
             generator = make_generator(settings, retriever)
-        return cls(settings, catalog, retriever, generator)
+        bot = cls(settings, catalog, retriever, generator)
+        bot.version = version
+        return bot
 
     def analyse(self, question: str, history: Sequence[Message] = ()) -> Query:
         """Stage 0: the question, made standalone, analysed once, with its vector."""

@@ -175,7 +175,7 @@ class Page:
 
     # --- documents ----------------------------------------------------------------------------
     def notice(self) -> str:
-        if self.runtime.assistant is None:
+        if self.runtime.current() is None:
             return NO_INDEX.format(corpus=escape_text(str(self.runtime.settings.corpus_dir)))
         return ""
 

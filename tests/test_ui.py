@@ -46,6 +46,9 @@ class FakeRuntime:
         self.asked: list[tuple[str, list[Message]]] = []
         self.uploaded: list[str] = []
 
+    def current(self) -> Any:
+        return self.assistant
+
     def stream(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Iterator[Any]:
         if self.answers is None:
             raise IndexNotBuiltError("no index: run `assistant ingest` first")
