@@ -139,3 +139,17 @@ def test_a_sentence_and_the_next_one_answer_together_when_only_the_next_holds_th
     assert best.text == "The largest year number allowed in a date object. MAXYEAR is 9999."
     q = analyse("Are dates immutable?")  # no number asked for: sentences stay apart
     assert all(c.text in spans for c in Selector().candidates(q, [src], lambda s: units))
+
+
+def test_prose_leads_unless_the_question_asks_for_an_example() -> None:
+    text = "```\n>>> splitext('bar.txt')\n('bar', '.txt')\n```\n\nSplit the pathname path into a pair (root, ext) such that root + ext == path."
+    p = Passage("s:00000", "os.path.html", 0, text, "os.path.splitext(path)", 0, len(text), "h")
+    src = Source(p, "os.path", 0.9, None)
+    code_end = text.index("```\n\n") + 3
+    units = [
+        PassageUnit("s:00000", "code", 0, code_end, text[:code_end], None, None),
+        PassageUnit("s:00000", "sentence", code_end + 2, len(text), text[code_end + 2 :], None, None),
+    ]
+    best = Selector().candidates(analyse("What does splitext return for a path?"), [src], lambda s: units)[0]
+    assert best.unit.kind == "sentence"
+    assert analyse("Show me an example of splitext").example and not analyse("What does splitext return?").example

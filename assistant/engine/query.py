@@ -75,6 +75,7 @@ class Query:
     asked: str = ""
     roles: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
+    example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -107,6 +108,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         wants=wants_of(text),
         specifics=tuple(specifics(asked)),
         names=tuple(names(asked)),
+        example=bool(_EXAMPLE_Q.search(text)),
         carried=carried,
         asked=asked,
         roles=tuple(roles(asked)),
@@ -177,6 +179,9 @@ def specifics(text: str) -> list[str]:
 
 _IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)(\(\))?")
 _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+
+
+_EXAMPLE_Q = re.compile(r"\b(example|snippet|sample code|code|syntax|usage|show me|how (?:do|can|would|should) (?:i|you|we) (?:write|use|call))\b", re.IGNORECASE)
 
 
 def names(text: str) -> list[str]:

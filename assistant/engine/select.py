@@ -42,6 +42,7 @@ class Weights:
     rank: float = 0.12
     novelty: float = 0.1
     near: float = 0.15
+    code: float = 0.15
 
 
 DEFAULT = Weights()
@@ -126,6 +127,8 @@ class Selector:
                 score += w.rank * (1.0 - i / max(len(sources), 1))
                 if words > 90 and unit.kind not in ("list", "code"):
                     score -= 0.1
+                if unit.kind == "code" and not query.example:
+                    score -= w.code  # an example is not what a question about behaviour asks for first
                 key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
                 cand = Candidate(unit, i + 1, score, coverage, sim, covered)
                 if key not in best or best[key].score < score:
