@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.citations import Source
-from assistant.engine.query import Query, has_kind
+from assistant.engine.query import Query, has_kind, mentions
 from index.text import sentence_spans, terms
 from index.units import PassageUnit
 
@@ -34,15 +34,44 @@ CARRIED_WEIGHT = 0.35  # a follow-up's inherited words count, but less than what
 ITEM_WEIGHT = 0.3  # a list is what its introduction says it is; words of its items count little
 
 
+FEATURES = (
+    "coverage",  # IDF-weighted share of the question's terms the unit (and its head) holds
+    "similarity",  # cosine of the question and the unit's own late-chunked vector
+    "near",  # coverage of the sentence next to it (the answer often follows its topic sentence)
+    "novelty",  # share of the unit's words the question does not use
+    "kind",  # holds the kind of thing asked for (a number, a date, a name, a list)
+    "rank",  # its passage's place in the reranked retrieval
+    "long",  # a prose unit over 90 words
+    "code",  # a code block, for a question that does not ask to be shown code
+    "heading",  # IDF-weighted share of the question's terms in the unit's section and title
+    "rarest",  # the unit holds the question's rarest term
+    "names",  # share of the identifiers and acronyms the question names that the unit holds
+    "first",  # the first unit of its passage (a definition opens its entry)
+    "structured",  # a list, table row or Q&A answer: structure the document gave it
+)
+
+
 @dataclass(frozen=True)
 class Weights:
+    """One weight per feature of :data:`FEATURES`; a unit scores their weighted sum. Fitted on
+    the development splits by ``python -m eval.tune_select``."""
+
     coverage: float = 0.6
     similarity: float = 0.5
+    near: float = 0.15
+    novelty: float = 0.1
     kind: float = 0.25
     rank: float = 0.12
-    novelty: float = 0.1
-    near: float = 0.15
-    code: float = 0.15
+    long: float = -0.1
+    code: float = -0.15
+    heading: float = 0.0
+    rarest: float = 0.0
+    names: float = 0.0
+    first: float = 0.0
+    structured: float = 0.0
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, f) for f in FEATURES])
 
 
 DEFAULT = Weights()
@@ -58,6 +87,7 @@ class Candidate:
     coverage: float
     similarity: float
     covered: frozenset[str]
+    features: tuple[float, ...] = ()  # in the order of FEATURES (read by the tuner)
 
     @property
     def text(self) -> str:
@@ -92,48 +122,63 @@ class Selector:
         units_of: Callable[[Source], Sequence[PassageUnit]] = sentence_units,
     ) -> list[Candidate]:
         """Every unit of every source, scored, best first (a unit two passages carry, once)."""
-        w = self.weights
+        weights = self.weights.vector()
         qterms = set(query.terms)
         weight = {t: self.idf(t) * (CARRIED_WEIGHT if t in query.carried else 1.0) for t in qterms}
         total = sum(weight.values()) or 1.0
+        own = [t for t in query.own_terms if t in weight] or list(weight)
+        rarest = max(own, key=lambda t: weight[t]) if own else None
         best: dict[tuple[str, str], Candidate] = {}
         for i, src in enumerate(sources):
             context = set(terms((src.passage.section or "") + " " + src.title))
-
-            def row(unit: PassageUnit, context: set[str] = context) -> tuple[PassageUnit, float, frozenset[str], float, float, int]:
-                lead, rest = _lead(unit)
-                st = set(terms((unit.head or "") + " " + lead))
-                covered = frozenset(qterms & st)
-                topic = (qterms & context) - covered  # section heading terms count half
-                inside = (qterms & set(terms(rest))) - covered - topic  # a list's items count little
-                coverage = (
-                    sum(weight[t] for t in covered) + 0.5 * sum(weight[t] for t in topic) + ITEM_WEIGHT * sum(weight[t] for t in inside)
-                ) / total
-                st |= set(terms(rest))
-                novelty = len(st - qterms) / len(st) if st else 0.0
-                return unit, coverage, covered, novelty, _cosine(query.vector, unit.vector), len(unit.text.split())
-
+            heading = sum(weight[t] for t in qterms & context) / total
             units = [u for u in units_of(src)
                      if len(u.text.split()) >= 3 and not (u.kind == "sentence" and u.text.rstrip().endswith(":"))]
-            rows = [row(u) for u in units]
-            rows += [row(u) for u in _completed(query, src, units)]
-            for idx, (unit, coverage, covered, novelty, sim, words) in enumerate(rows):
+            rows = [self._row(query, u, qterms, weight, total, context) for u in units]
+            rows += [self._row(query, u, qterms, weight, total, context) for u in _completed(query, src, units)]
+            first_start = min((u.start for u in units), default=-1)
+            for idx, (unit, coverage, covered, novelty, sim) in enumerate(rows):
                 near = max((r[1] for r in rows[max(0, idx - 1) : idx + 2] if r[0] is not unit and r[0].kind == "sentence"), default=0.0)
-                score = w.coverage * coverage + w.similarity * sim + w.near * near + w.novelty * novelty
                 if query.wants == "list":
-                    score += w.kind * (unit.kind == "list" or (unit.kind != "code" and has_kind(unit.text, "list")))  # code is no list
-                elif query.wants != "fact" and has_kind(unit.text, query.wants, query.text):
-                    score += w.kind
-                score += w.rank * (1.0 - i / max(len(sources), 1))
-                if words > 90 and unit.kind not in ("list", "code"):
-                    score -= 0.1
-                if unit.kind == "code" and not query.example:
-                    score -= w.code  # an example is not what a question about behaviour asks for first
+                    kind = unit.kind == "list" or (unit.kind != "code" and has_kind(unit.text, "list"))  # code is no list
+                else:
+                    kind = query.wants != "fact" and has_kind(unit.text, query.wants, query.text)
+                said = (unit.head or "") + "\n" + unit.text
+                f = (
+                    coverage, sim, near, novelty, float(kind),
+                    1.0 - i / max(len(sources), 1),
+                    float(len(unit.text.split()) > 90 and unit.kind not in ("list", "code")),
+                    float(unit.kind == "code" and not query.example),
+                    heading,
+                    float(rarest is not None and rarest in covered),
+                    sum(mentions(said, n) for n in query.names) / len(query.names) if query.names else 0.0,
+                    float(unit.start == first_start),
+                    float(unit.kind in ("list", "row", "answer")),
+                )
+                score = float(np.dot(weights, f))
                 key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
-                cand = Candidate(unit, i + 1, score, coverage, sim, covered)
+                cand = Candidate(unit, i + 1, score, coverage, sim, covered, f)
                 if key not in best or best[key].score < score:
                     best[key] = cand
         return sorted(best.values(), key=lambda c: c.score, reverse=True)
+
+    @staticmethod
+    def _row(
+        query: Query, unit: PassageUnit, qterms: set[str], weight: Mapping[str, float], total: float, context: set[str]
+    ) -> tuple[PassageUnit, float, frozenset[str], float, float]:
+        """A unit's coverage of the question (section-heading terms count half, a list's items
+        little), the terms it covers, its novelty and its similarity to the question."""
+        lead, rest = _lead(unit)
+        st = set(terms((unit.head or "") + " " + lead))
+        covered = frozenset(qterms & st)
+        topic = (qterms & context) - covered
+        inside = (qterms & set(terms(rest))) - covered - topic
+        coverage = (
+            sum(weight[t] for t in covered) + 0.5 * sum(weight[t] for t in topic) + ITEM_WEIGHT * sum(weight[t] for t in inside)
+        ) / total
+        st |= set(terms(rest))
+        novelty = len(st - qterms) / len(st) if st else 0.0
+        return unit, coverage, covered, novelty, _cosine(query.vector, unit.vector)
 
 
 def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[PassageUnit]:
