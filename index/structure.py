@@ -48,6 +48,7 @@ class Block:
     kind: str
     start: int
     end: int
+    term: bool = False  # a heading that is a defined term (an HTML <dt>: an API entry, a glossary word)
 
 
 @dataclass
@@ -57,6 +58,9 @@ class StructuredDocument:
     date: str | None
     sections: list[Section] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+
+
+TERM_LEVEL = 6  # the loaders write a defined term (<dt>) as the deepest Markdown heading
 
 
 @dataclass
@@ -351,7 +355,7 @@ def _assemble(blocks: list[_Block], toc_categories: set[str], title: str, date: 
                 parts.append("\n\n")
                 pos += 2
             parts.append(heading_text)
-            spans.append(Block("heading", pos, pos + len(heading_text)))
+            spans.append(Block("heading", pos, pos + len(heading_text), term=block.md_level == TERM_LEVEL))
             pos += len(heading_text)
             body_start = None
             continue

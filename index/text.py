@@ -11,7 +11,7 @@ _ABBREV = (
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc",
     "ltd", "co", "corp", "dept", "approx", "para", "vol", "u.s", "u.k", "e.u",
 )
-_SENT_END = re.compile(r"(?<=[.!?。])[\"”’)]*\s+(?=[\"“(‘]?[A-Z0-9])|(?<=\d\])\s+(?=[\"“(‘]?[A-Z])|\n{2,}|\n(?=- )|\n(?=\d{1,2}\. )")
+_SENT_END = re.compile(r"(?<=[.!?。])[\"”’)]*\s+(?=[\"“(‘`]?[A-Z0-9])|(?<=\d\])\s+(?=[\"“(‘`]?[A-Za-z@_])|\n{2,}|\n(?=- )|\n(?=\d{1,2}\. )")
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being

@@ -43,22 +43,26 @@ class Unit:
     kind: str
     start: int
     end: int
-    head: str | None = None  # what the unit must be read with: a table's header row, a Q&A's question
+    head: str | None = None  # what the unit must be read with: a table's header row, a Q&A's question, a defined term
 
 
 def answer_units(doc: StructuredDocument) -> list[Unit]:
-    """Every answer unit of ``doc``, in document order."""
+    """Every answer unit of ``doc``, in document order. Under a defined term (an API entry, a
+    glossary word) every unit is read with the term as its ``head``: "Raised when ..." says
+    nothing without "exception dataclasses.FrozenInstanceError" above it."""
     text, blocks = doc.text, doc.blocks
     out: list[Unit] = []
+    term: str | None = None
     i = 0
     while i < len(blocks):
         b = blocks[i]
         body = text[b.start : b.end]
         if b.kind == "heading":
+            term = body.lstrip("#").strip() if b.term else None
             i += 1
             continue
         if b.kind == "code":
-            out.append(Unit("code", b.start, b.end))
+            out.append(Unit("code", b.start, b.end, term))
             i += 1
             continue
         if b.kind == "row":
@@ -74,11 +78,11 @@ def answer_units(doc: StructuredDocument) -> list[Unit]:
         spans = [(b.start + a, b.start + e) for a, e in sentence_spans(body)]
         if _ANSWER_LABEL.match(body):
             out.append(Unit("answer", b.start, b.end, _question_before(text, blocks, i)))
-        out.extend(Unit("sentence", a, e) for a, e in spans if e - a >= MIN_SENTENCE_CHARS)
+        out.extend(Unit("sentence", a, e, term) for a, e in spans if e - a >= MIN_SENTENCE_CHARS)
         if spans and _INTRODUCES.search(text[spans[-1][0] : spans[-1][1]]):
             listed = _list_after(text, blocks, i)
             if listed is not None:
-                out.append(Unit("list", spans[-1][0], listed))
+                out.append(Unit("list", spans[-1][0], listed, term))
         i += 1
     out.sort(key=lambda u: (u.start, -u.end))
     return out

@@ -9,7 +9,7 @@ from assistant.engine.check import Evidence, assess, should_abstain
 from assistant.engine.compose import choose, compose, render
 from assistant.engine.query import analyse, names_role, roles, split_parts
 from assistant.engine.retrieve import Hit
-from assistant.engine.select import Selector
+from assistant.engine.select import FEATURES, Selector
 from index.split import Passage
 from index.units import PassageUnit
 
@@ -107,6 +107,32 @@ def test_rendering_strips_artefacts_and_keeps_names_and_numbers() -> None:
     assert render(qa) == "GB/T 43697-2024 applies."
     code = PassageUnit("d:1", "code", 0, 10, "```\nqueue.put(item)\n```", None, None)
     assert render(code) == "```\nqueue.put(item)\n```"
+
+
+def test_a_unit_under_a_defined_term_is_led_by_the_term_once() -> None:
+    term = "exception dataclasses.FrozenInstanceError"
+    a = PassageUnit("d:00000", "sentence", 100, 140, "Raised when a frozen field is assigned.", term, None)
+    b = PassageUnit("d:00000", "sentence", 141, 170, "It is a subclass of AttributeError.", term, None)
+    q = analyse("Which exception is raised when a frozen field is assigned?")
+    got = Selector().candidates(q, [source()], lambda s: [a, b])
+    text = compose(sorted(got, key=lambda c: c.unit.start)).text
+    assert text.startswith(f"`{term}`: Raised when a frozen field is assigned. [1]")
+    assert text.count(term) == 1
+    # a long signature is shown by its name
+    long = "@dataclasses.dataclass(*, init=True, repr=True, eq=True, order=False, unsafe_hash=False, frozen=False)"
+    c = PassageUnit("d:00000", "sentence", 100, 140, "Adds generated special methods.", long, None)
+    assert compose(Selector().candidates(q, [source()], lambda s: [c])).text.startswith("`@dataclasses.dataclass(…)`: ")
+
+
+def test_a_heading_that_names_the_subject_exactly_counts_and_a_longer_name_does_not() -> None:
+    q = analyse("What does functools.cache do?")
+    assert "functools.cache" in q.subjects
+    p1 = Passage("f:1", "functools.html", 0, "Simple lightweight unbounded function cache.", "@functools.cache(user_function)", 0, 44, "h")
+    p2 = Passage("f:2", "functools.html", 1, "Decorator to wrap a function with a memoizing callable.", "@functools.lru_cache(maxsize=128)", 50, 105, "h")
+    got = Selector().candidates(q, [Source(p2, "functools", 0.9), Source(p1, "functools", 0.8)])
+    subject = {c.text: c.features[FEATURES.index("subject")] for c in got}
+    assert subject["Simple lightweight unbounded function cache."] == 1.0
+    assert subject["Decorator to wrap a function with a memoizing callable."] == 0.0
 
 
 def test_unit_vectors_count_in_selection() -> None:

@@ -102,6 +102,22 @@ def test_html_keeps_dunder_names_code_and_list_items_and_drops_pilcrows(tmp_path
     assert any(u.kind == "code" and "# a comment\nx = copy.copy(y)" in doc.text[u.start : u.end] for u in units)
 
 
+def test_units_under_a_defined_term_are_read_with_the_term(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "dataclasses.html"
+    page.write_text(
+        "<html><body><h1>dataclasses</h1><p>The module provides a decorator.</p>"
+        "<dl><dt>exception dataclasses.FrozenInstanceError</dt>"
+        "<dd><p>Raised when a frozen field is assigned to.</p></dd></dl>"
+        "<h2>Frozen instances</h2><p>Frozen instances emulate read-only objects.</p></body></html>"
+    )
+    doc = structure.parse(loaders.load_text(page), "dataclasses.html")
+    units = {doc.text[u.start : u.end]: u for u in answer_units(doc)}
+    assert units["Raised when a frozen field is assigned to."].head == "exception dataclasses.FrozenInstanceError"
+    # an ordinary heading is a section, not a term: its sentences have no head
+    assert units["Frozen instances emulate read-only objects."].head is None
+    assert units["The module provides a decorator."].head is None
+
+
 def test_span_vectors_pool_only_the_tokens_inside_each_span() -> None:
     states = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [9.0, 9.0]], dtype=np.float32)
     offsets = [(0, 0), (0, 3), (4, 8), (9, 12), (0, 0)]  # [CLS] one two six [SEP]

@@ -87,23 +87,38 @@ def _marked(lines: Sequence[str], mark: str) -> list[str]:
 
 
 def compose(chosen: Sequence[Candidate]) -> Composed:
-    """The answer text for the chosen units, each followed by its source's marker."""
+    """The answer text for the chosen units, each followed by its source's marker. A unit read
+    under a defined term is led by the term, once: "`exception dataclasses.FrozenInstanceError`:
+    Raised when ..."."""
     pieces: list[str] = []
     used: dict[int, list[PassageUnit]] = {}
+    terms_shown: set[str] = set()
     for c in chosen:
         mark = marker(c.source)
+        lead = ""
+        if c.unit.kind in ("sentence", "list") and c.unit.head and c.unit.head not in terms_shown:
+            terms_shown.add(c.unit.head)
+            lead = f"`{term_label(c.unit.head)}`: "
         # every line of a list is a claim of its own, and carries the marker
         if c.unit.kind in ("list", "code"):
-            pieces.append("\n".join(_marked(render(c.unit).split("\n"), mark)))
+            pieces.append(lead + "\n".join(_marked(render(c.unit).split("\n"), mark)))
         else:  # every sentence is a claim of its own (two read together each carry the marker)
             said = render(c.unit)
-            pieces.append(" ".join(f"{said[a:b].strip()} {mark}" for a, b in sentence_spans(said)) or f"{said} {mark}")
+            pieces.append(lead + (" ".join(f"{said[a:b].strip()} {mark}" for a, b in sentence_spans(said)) or f"{said} {mark}"))
         used.setdefault(c.source, []).append(c.unit)
     text = ""
     for piece in pieces:
         sep = "\n\n" if text and ("\n" in piece or "\n" in text.rsplit("\n\n", 1)[-1]) else " "
         text = f"{text}{sep}{piece}" if text else piece
     return Composed(text, used)
+
+
+def term_label(term: str, limit: int = 80) -> str:
+    """A defined term as an answer shows it: a long signature shortened to its name."""
+    term = term.replace("`", "").strip()
+    if len(term) <= limit or "(" not in term:
+        return term
+    return term[: term.index("(")] + "(…)"
 
 
 def render(unit: PassageUnit) -> str:

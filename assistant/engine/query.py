@@ -75,6 +75,7 @@ class Query:
     asked: str = ""
     roles: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
+    subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -108,6 +109,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         wants=wants_of(text),
         specifics=tuple(specifics(asked)),
         names=tuple(names(asked)),
+        subjects=tuple(subjects(text)),
         example=bool(_EXAMPLE_Q.search(text)),
         carried=carried,
         asked=asked,
@@ -200,6 +202,23 @@ def names(text: str) -> list[str]:
         ):
             out.append(word)
     return list(dict.fromkeys(out))
+
+
+_QUALIFIED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?")
+
+
+def subjects(text: str) -> list[str]:
+    """What a question is about by name: qualified names (``functools.cache``,
+    ``asyncio.wait_for``), and the identifiers and acronyms of :func:`names`. A unit read under
+    a heading that names one exactly is about it; one under ``functools.lru_cache`` is not."""
+    out = [m.group(0).removesuffix("()") for m in _QUALIFIED.finditer(text)]
+    return list(dict.fromkeys(out + names(text)))
+
+
+def names_exactly(text: str, name: str) -> bool:
+    """Whether ``text`` has ``name`` as a whole name: ``functools.cache`` is in
+    "@functools.cache(user_function)" but not in "functools.cached_property"."""
+    return re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", text) is not None
 
 
 def is_time_frame(specific: str) -> bool:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.citations import Source
-from assistant.engine.query import Query, has_kind, mentions
+from assistant.engine.query import Query, has_kind, mentions, names_exactly
 from index.text import sentence_spans, terms
 from index.units import PassageUnit
 
@@ -48,6 +48,7 @@ FEATURES = (
     "names",  # share of the identifiers and acronyms the question names that the unit holds
     "first",  # the first unit of its passage (a definition opens its entry)
     "structured",  # a list, table row or Q&A answer: structure the document gave it
+    "subject",  # share of the names the question is about that its heading or defined term names exactly
 )
 
 
@@ -56,19 +57,20 @@ class Weights:
     """One weight per feature of :data:`FEATURES`; a unit scores their weighted sum. Fitted on
     the development splits by ``python -m eval.tune_select``."""
 
-    coverage: float = 0.6
-    similarity: float = 0.5
-    near: float = 0.15
-    novelty: float = 0.1
-    kind: float = 0.25
-    rank: float = 0.12
-    long: float = -0.1
-    code: float = -0.15
-    heading: float = 0.0
-    rarest: float = 0.0
-    names: float = 0.0
-    first: float = 0.0
-    structured: float = 0.0
+    coverage: float = 0.451
+    similarity: float = 0.576
+    near: float = 0.083
+    novelty: float = 0.034
+    kind: float = 0.274
+    rank: float = 0.2
+    long: float = -0.148
+    code: float = -0.202
+    heading: float = 0.1
+    rarest: float = 0.042
+    names: float = -0.127
+    first: float = -0.014
+    structured: float = 0.011
+    subject: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES])
@@ -132,6 +134,7 @@ class Selector:
         for i, src in enumerate(sources):
             context = set(terms((src.passage.section or "") + " " + src.title))
             heading = sum(weight[t] for t in qterms & context) / total
+            where = f"{src.passage.section or ''}\n{src.title}"
             units = [u for u in units_of(src)
                      if len(u.text.split()) >= 3 and not (u.kind == "sentence" and u.text.rstrip().endswith(":"))]
             rows = [self._row(query, u, qterms, weight, total, context) for u in units]
@@ -154,6 +157,7 @@ class Selector:
                     sum(mentions(said, n) for n in query.names) / len(query.names) if query.names else 0.0,
                     float(unit.start == first_start),
                     float(unit.kind in ("list", "row", "answer")),
+                    _share(query.subjects, f"{unit.head or ''}\n{where}"),
                 )
                 score = float(np.dot(weights, f))
                 key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
@@ -200,8 +204,12 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
         if a.vector is not None and b.vector is not None:
             mean = (a.vector + b.vector) / 2
             vector = mean / (np.linalg.norm(mean) or 1.0)
-        out.append(PassageUnit(a.passage_id, "sentence", a.start, b.end, p.text[a.start - p.start : b.end - p.start], None, vector))
+        out.append(PassageUnit(a.passage_id, "sentence", a.start, b.end, p.text[a.start - p.start : b.end - p.start], a.head, vector))
     return out
+
+
+def _share(names: Sequence[str], text: str) -> float:
+    return sum(names_exactly(text, n) for n in names) / len(names) if names else 0.0
 
 
 def _lead(unit: PassageUnit) -> tuple[str, str]:
