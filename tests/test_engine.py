@@ -7,7 +7,7 @@ import numpy as np
 from assistant.citations import Source, to_citation
 from assistant.engine.check import Evidence, assess, should_abstain
 from assistant.engine.compose import choose, compose, render
-from assistant.engine.query import analyse, names_role, roles, split_parts
+from assistant.engine.query import analyse, has_kind, names_role, roles, split_parts
 from assistant.engine.retrieve import Hit
 from assistant.engine.select import FEATURES, Selector
 from index.split import Passage
@@ -85,6 +85,31 @@ def test_a_near_miss_on_another_role_or_year_is_refused() -> None:
     q, got = ranked("Who was elected vice-chair of the committee?")
     evidence, order = assess(q, hits, got, [source()])
     assert not evidence.missing and "vice-chair" in order[0].text
+
+
+def test_an_identifier_the_chosen_passage_never_names_is_a_near_miss() -> None:
+    text = "A symlink attack resistant version of rmtree() is used by default.\n\nThe onerror handler is called with three arguments."
+    p = Passage("s:1", "shutil.html", 0, text, "shutil.rmtree(path)", 0, len(text), "h")
+    src = Source(p, "shutil", 0.9)
+    hits = [Hit(p, 1.0, dense=0.7)]
+    other = Passage("s:2", "shutil.html", 1, "copy() accepts follow_symlinks.", "shutil.copy", 500, 530, "h")
+    # follow_symlinks is in the documents found, but not in the passage that would answer
+    q = analyse("What does shutil.rmtree's follow_symlinks parameter default to?")
+    assert "follow_symlinks" in q.names
+    evidence, _ = assess(q, hits, Selector().candidates(q, [src]), [src], documents=[other.text])
+    assert "follow_symlinks" in evidence.missing
+    # "the X parameter" names X even without an underscore
+    assert "encoding" in analyse("What does the encoding parameter of tomllib.load default to?").names
+    # a name given as where the answer comes from need only be the document's
+    q = analyse("According to CAICT's white paper, when was Release 16 completed?")
+    assert q.attributed == ("CAICT",)
+    evidence, _ = assess(q, hits, Selector().candidates(q, [src]), [src], documents=["CAICT white paper"])
+    assert "CAICT" not in evidence.missing
+
+
+def test_one_as_a_pronoun_is_no_count() -> None:
+    assert not has_kind("The dictionary may not equal the original one.", "number")
+    assert has_kind("Only one standard was issued.", "number") and has_kind("The two bodies signed.", "number")
 
 
 def test_a_time_frame_may_come_from_the_document_date() -> None:

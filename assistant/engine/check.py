@@ -114,10 +114,13 @@ def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str]:
 
 def unmet(question: Query, context: tuple[str, str]) -> tuple[str, ...]:
     """The question's constraints that a unit's context does not meet: what it names (codes,
-    versions, figures, names, roles) in the unit itself, a time frame in its passage."""
+    versions, figures, names, roles) in the unit itself, a time frame and the identifiers it
+    names (``follow_symlinks``, ``StrEnum``) in its passage."""
     unit, passage = context
-    return tuple(s for s in question.specifics if not mentions(passage if is_time_frame(s) else unit, s)) + tuple(
-        r for r in question.roles if not names_role(unit, r)
+    return (
+        tuple(s for s in question.specifics if not mentions(passage if is_time_frame(s) else unit, s))
+        + tuple(r for r in question.roles if not names_role(unit, r))
+        + tuple(n for n in question.names if n not in question.attributed and not mentions(passage, n))
     )
 
 

@@ -76,6 +76,7 @@ class Query:
     roles: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
+    attributed: tuple[str, ...] = ()  # names given as where the answer comes from ("according to SAC", "CAICT's report")
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -110,6 +111,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         specifics=tuple(specifics(asked)),
         names=tuple(names(asked)),
         subjects=tuple(subjects(text)),
+        attributed=tuple(attributed(asked)),
         example=bool(_EXAMPLE_Q.search(text)),
         carried=carried,
         asked=asked,
@@ -181,6 +183,8 @@ def specifics(text: str) -> list[str]:
 
 _IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)(\(\))?")
 _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+# a word a question calls a parameter is a name the documents must use: "the encoding parameter of tomllib.load"
+_PARAMETER = re.compile(r"\b(?:the|its|a|an)\s+['\"`]?([a-z_][a-z0-9_]*)['\"`]?\s+(?:parameter|argument|keyword argument|kwarg|option|flag)s?\b")
 
 
 _EXAMPLE_Q = re.compile(r"\b(example|snippet|sample code|code|syntax|usage|show me|how (?:do|can|would|should) (?:i|you|we) (?:write|use|call))\b", re.IGNORECASE)
@@ -190,7 +194,7 @@ def names(text: str) -> list[str]:
     """What the question calls by a name of its own: identifiers (``timeout_ms``, ``uuid7()``,
     ``StrEnum``) and acronyms (``GPU``, ``CNCA``). A collection whose retrieved passages never
     mention one has nothing on it; for dotted names the last part counts."""
-    out = []
+    out = [m.group(1) for m in _PARAMETER.finditer(text)]  # "the encoding parameter", "its maxsize argument"
     for m in _IDENTIFIER.finditer(text):
         word, call = m.group(1), m.group(2)
         first = m.start() == len(text) - len(text.lstrip())
@@ -221,6 +225,17 @@ def names_exactly(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", text) is not None
 
 
+def attributed(text: str) -> list[str]:
+    """The names a question gives as the source of what it asks ("according to SAC's briefing",
+    "CAICT's white paper"): the document must be theirs, the answering sentence need not say so."""
+    out = []
+    for n in names(text):
+        e = re.escape(n)
+        if re.search(rf"\baccording to (?:\w+\s+){{0,3}}{e}\b|\b{e}(?:'s|’s)\s", text):
+            out.append(n)
+    return out
+
+
 def is_time_frame(specific: str) -> bool:
     """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
     return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific))
@@ -236,7 +251,10 @@ def mentions(passage_text: str, specific: str) -> bool:
     return re.search(pattern, flat, re.IGNORECASE) is not None
 
 
-_NUMBER_WORDS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
+_NUMBER_WORDS = (  # "one" as a pronoun ("the original one") is no count
+    r"(?<!the )(?<!this )(?<!that )(?<!each )(?<!any )(?<!every )(?<!which )(?<!another )(?<!original )(?<!same )\bone\b|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
+)
 _KIND = {
     "code": _CODE,
     "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
