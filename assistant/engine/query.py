@@ -255,6 +255,7 @@ _NUMBER_WORDS = (  # "one" as a pronoun ("the original one") is no count
     r"(?<!the )(?<!this )(?<!that )(?<!each )(?<!any )(?<!every )(?<!which )(?<!another )(?<!original )(?<!same )\bone\b|"
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b"
 )
+_OPENERS = "The|This|That|These|Those|In|On|At|For|From|By|As|It|Its|A|An|According|During|Since|After|Before|With|When|While|If|Among|Under|To"
 _KIND = {
     "code": _CODE,
     "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
@@ -263,7 +264,10 @@ _KIND = {
         r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:version|release)\s+v?\d+(?:\.\d+)+",  # a weekday; a software release
         re.IGNORECASE,
     ),
-    "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|(?:\b[A-Z][a-z]+\s){2,}"),
+    # a person or a body: a titled name, an acronym, or two capitalised words that are not
+    # a sentence's opening ("The Center ...", "In April ...")
+    "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|"
+                      rf"(?:\b(?!(?:{_OPENERS})\b)[A-Z][a-z]+\s){{2,}}"),
 }
 
 

@@ -57,20 +57,20 @@ class Weights:
     """One weight per feature of :data:`FEATURES`; a unit scores their weighted sum. Fitted on
     the development splits by ``python -m eval.tune_select``."""
 
-    coverage: float = 0.451
-    similarity: float = 0.576
-    near: float = 0.083
-    novelty: float = 0.034
-    kind: float = 0.274
-    rank: float = 0.2
-    long: float = -0.148
-    code: float = -0.202
-    heading: float = 0.1
-    rarest: float = 0.042
-    names: float = -0.127
-    first: float = -0.014
-    structured: float = 0.011
-    subject: float = 0.0
+    coverage: float = 0.434
+    similarity: float = 0.549
+    near: float = 0.073
+    novelty: float = -0.005
+    kind: float = 0.282
+    rank: float = 0.212
+    long: float = -0.132
+    code: float = -0.18
+    heading: float = 0.079
+    rarest: float = 0.089
+    names: float = -0.11
+    first: float = 0.001
+    structured: float = 0.004
+    subject: float = 0.03
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES])
