@@ -222,6 +222,8 @@ def _mark_plain_titles(items: list[tuple[str, str, int]]) -> None:
     for i, (kind, text, _lvl) in enumerate(items):
         if kind != "line" or not clean.is_title_like(text, 110) or clean.ends_sentence(text) and not text.endswith(":"):
             continue
+        if clean.ends_dangling(text):
+            continue  # "Organizations including 3GPP, IETF, ITU, ETSI, and" runs on: no headline ends so
         prev_blank = i == 0 or items[i - 1][0] == "blank" or (
             text.startswith("- ") and items[i - 1][0] == "line" and clean.ends_sentence(items[i - 1][1])
         )
@@ -310,6 +312,9 @@ def _continues(prev: _Block, text: str, gap: int, width: float, is_row: bool) ->
         return len(last.rsplit("\n", 1)[-1]) >= 0.8 * width and text[:1].islower()
     if clean.ends_sentence(last):
         return False
+    line = last.rsplit("\n", 1)[-1]
+    if len(line) >= 0.8 * width and re.search(r"\b[a-z]{3,}\b.*\b[a-z]{3,}\b", line):
+        return True  # a full-width line of prose with no full stop runs on, blank line or not
     return text[:1].islower() or text[:1].isdigit() and clean.ends_dangling(last) or clean.ends_dangling(last)
 
 

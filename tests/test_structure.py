@@ -242,6 +242,10 @@ def test_word_split_by_hyphen_is_rejoined() -> None:
         ),
         ("003", "However, there is still a gap between the supply and demand of standards"),
         ("002", "of National Standards to meet new requirements under the new Standardisation Law"),
+        # a title-case line that ends in "and" is no headline; a full-width prose line runs on
+        # over the blank line that double-spaced PDF text puts after every line
+        ("002", "Organizations including 3GPP, IETF, ITU, ETSI, and CCSA, have all been working"),
+        ("002", "CCSA set up the End-to-End Network Slicing Project Group to plan the overall architecture"),
     ],
 )
 def test_lines_broken_mid_sentence_rejoined(
