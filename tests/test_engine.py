@@ -160,6 +160,12 @@ def test_a_heading_that_names_the_subject_exactly_counts_and_a_longer_name_does_
     assert subject["Decorator to wrap a function with a memoizing callable."] == 0.0
 
 
+def test_a_code_block_inside_a_list_unit_stays_one_block() -> None:
+    text = "Queues can share out work:\n\n```\nimport asyncio\n\nasync def worker(q):\n    pass\n```"
+    got = render(PassageUnit("d:1", "list", 0, len(text), text, None, None))
+    assert got == "Queues can share out work:\n```\nimport asyncio\n\nasync def worker(q):\n    pass\n```"
+
+
 def test_unit_vectors_count_in_selection() -> None:
     near, far = np.array([1.0, 0.0], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32)
     units = [PassageUnit("d:0", "sentence", 0, 30, "Alpha beta gamma delta epsilon.", None, far),

@@ -133,8 +133,23 @@ def render(unit: PassageUnit) -> str:
     return _end(tidy(unit.text))
 
 
+_FENCED = re.compile(r"```.*?(?:```|$)", re.S)
+
+
+def _blocks(text: str) -> list[str]:
+    """A list unit's introduction and items; a fenced code block is one item, blank lines and all."""
+    out: list[str] = []
+    pos = 0
+    for m in _FENCED.finditer(text):
+        out += re.split(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)", text[pos : m.start()])
+        out.append(m.group(0))
+        pos = m.end()
+    out += re.split(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)", text[pos:])
+    return [b for b in out if b.strip()]
+
+
 def _render_list(text: str) -> str:
-    blocks = [b for b in re.split(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)", text) if b.strip()]
+    blocks = _blocks(text)
     intro, items = blocks[0], blocks[1:]
     lines = [tidy(intro)]
     for item in items:
