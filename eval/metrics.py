@@ -51,9 +51,10 @@ class TurnResult:
 
 
 def key_facts_ok(answer: str, key_facts: Sequence[Sequence[str]]) -> bool:
-    """Every key fact present (any of its alternatives), compared on letters and digits only."""
+    """Every key fact present (any of its alternatives), compared on letters and digits only;
+    a fact that is only punctuation (the characters ``"`` and ``'``) is looked for as written."""
     flat = " " + flatten(answer) + " "
-    return all(any(" " + flatten(alt) + " " in flat for alt in alts) for alts in key_facts)
+    return all(any(" " + flatten(alt) + " " in flat if flatten(alt) else alt in answer for alt in alts) for alts in key_facts)
 
 
 _ARTEFACT = re.compile(r"^\s*(?:answer\s*:|question\s*:|\u00b6|[-•*]\s)", re.IGNORECASE)

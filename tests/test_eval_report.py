@@ -29,3 +29,11 @@ def test_the_report_shows_the_generators_side_by_side() -> None:
     assert "| llamacpp (SmolLM2-135M-Instruct.Q4_1.gguf) | 0.500 | 0.900 | 0.700 | 0.200 | 2500.0 | 9000.0 | 20000.0 |" in md
     assert "| extractive |" in md and "12.0" in md
     assert "Generators on the same 10 items" in report.html_page(data)
+
+
+def test_a_key_fact_of_punctuation_only_is_looked_for_as_written() -> None:
+    from eval.metrics import key_facts_ok
+
+    facts = (('"',), ("'",))
+    assert key_facts_ok("The characters (\") and (') are also translated.", facts)
+    assert not key_facts_ok("The characters & and < are translated.", facts)

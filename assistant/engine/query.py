@@ -78,6 +78,7 @@ class Query:
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     attributed: tuple[str, ...] = ()  # names given as where the answer comes from ("according to SAC", "CAICT's report")
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
+    defines: bool = False  # asks what something is or does: its definition answers
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -113,6 +114,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         subjects=tuple(subjects(text)),
         attributed=tuple(attributed(asked)),
         example=bool(_EXAMPLE_Q.search(text)),
+        defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
         carried=carried,
         asked=asked,
         roles=tuple(roles(asked)),
@@ -187,6 +189,7 @@ _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
 _PARAMETER = re.compile(r"\b(?:the|its|a|an)\s+['\"`]?([a-z_][a-z0-9_]*)['\"`]?\s+(?:parameter|argument|keyword argument|kwarg|option|flag)s?\b")
 
 
+_DEFINE_Q = re.compile(r"^\W*(?:so |and )?what(?:'s|’s|\s+(?:is|are|does|do))\s+(?:an?\s+|the\s+)?[\w.()'-]+(?:\s+[\w.()'-]+){0,3}?(?:\s+(?:do|mean|for))?\s*\??$", re.IGNORECASE)
 _EXAMPLE_Q = re.compile(r"\b(example|snippet|sample code|code|syntax|usage|show me|how (?:do|can|would|should) (?:i|you|we) (?:write|use|call))\b", re.IGNORECASE)
 
 

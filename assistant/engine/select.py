@@ -49,6 +49,7 @@ FEATURES = (
     "first",  # the first unit of its passage (a definition opens its entry)
     "structured",  # a list, table row or Q&A answer: structure the document gave it
     "subject",  # share of the names the question is about that its heading or defined term names exactly
+    "opens",  # opens its passage, for a question that asks what something is or does
 )
 
 
@@ -57,20 +58,21 @@ class Weights:
     """One weight per feature of :data:`FEATURES`; a unit scores their weighted sum. Fitted on
     the development splits by ``python -m eval.tune_select``."""
 
-    coverage: float = 0.434
-    similarity: float = 0.549
-    near: float = 0.073
-    novelty: float = -0.005
-    kind: float = 0.282
-    rank: float = 0.212
-    long: float = -0.132
-    code: float = -0.18
-    heading: float = 0.079
-    rarest: float = 0.089
-    names: float = -0.11
-    first: float = 0.001
-    structured: float = 0.004
-    subject: float = 0.03
+    coverage: float = 0.43
+    similarity: float = 0.52
+    near: float = 0.067
+    novelty: float = -0.024
+    kind: float = 0.291
+    rank: float = 0.218
+    long: float = -0.119
+    code: float = -0.162
+    heading: float = 0.061
+    rarest: float = 0.107
+    names: float = -0.1
+    first: float = 0.025
+    structured: float = 0.002
+    subject: float = 0.048
+    opens: float = 0.032
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, f) for f in FEATURES])
@@ -158,6 +160,7 @@ class Selector:
                     float(unit.start == first_start),
                     float(unit.kind in ("list", "row", "answer")),
                     _share(query.subjects, f"{unit.head or ''}\n{where}"),
+                    float(query.defines and unit.start == first_start and unit.start <= src.passage.start + 2),
                 )
                 score = float(np.dot(weights, f))
                 key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
