@@ -141,7 +141,7 @@ class Selector:
                      if len(u.text.split()) >= 3 and not (u.kind == "sentence" and u.text.rstrip().endswith(":"))]
             rows = [self._row(query, u, qterms, weight, total, context) for u in units]
             rows += [self._row(query, u, qterms, weight, total, context) for u in _completed(query, src, units)]
-            first_start = min((u.start for u in units), default=-1)
+            first_start = min((u.start for u in units if u.kind != "code"), default=-1)  # a definition is prose
             for idx, (unit, coverage, covered, novelty, sim) in enumerate(rows):
                 near = max((r[1] for r in rows[max(0, idx - 1) : idx + 2] if r[0] is not unit and r[0].kind == "sentence"), default=0.0)
                 if query.wants == "list":
