@@ -54,6 +54,11 @@ def test_a_question_in_two_parts_is_split_and_a_single_one_is_not() -> None:
     assert len(split_parts("What is the fine for companies and individuals?")) == 1
     q = analyse("How many categories changed, and when was the Negative List published?")
     assert [p.wants for p in q.parts] == ["number", "date"]
+    # a statement before the questions frames each of them
+    assert split_parts("The random docs warn against it for security; which module should I use instead, "
+                       "and which of its functions gives a hex token?") == [
+        "The random docs warn against it for security: which module should I use instead?",
+        "The random docs warn against it for security: which of its functions gives a hex token?"]
 
 
 def test_roles_are_told_apart() -> None:

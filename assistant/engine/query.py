@@ -151,14 +151,26 @@ def split_parts(question: str) -> list[str]:
         m = pattern.search(question)
         if m and min(len(terms(m["a"])), len(terms(m["b"]))) >= 1:
             return [f"What is {m['a'].strip().rstrip('.')}?", f"What is {m['b'].strip().rstrip('.')}?"]
-    cut = [m for m in _SECOND_PART.finditer(question) if m.start() > 0]
-    if not cut:
+    cuts = [m for m in _SECOND_PART.finditer(question) if m.start() > 0]
+    if not cuts:
         return [question]
-    m = cut[0]
-    first, second = question[: m.start()].strip(" ,;?") + "?", question[m.end() :].strip()
-    if min(len(terms(first)), len(terms(second))) < 2:
+    bounds = [0, *(x for m in cuts for x in (m.start(), m.end())), len(question)]
+    pieces = [question[a:b].strip(" ,;?") for a, b in zip(bounds[::2], bounds[1::2], strict=True)]
+    # a statement before the questions ("The random docs warn against it for security; which
+    # module ...") is what they are asked about: it goes with each of them
+    context = ""
+    parts = []
+    for piece in pieces:
+        if not _ASKS.match(piece):
+            context = f"{context} {piece}".strip()
+            continue
+        parts.append(f"{context}: {piece}?" if context else f"{piece}?")
+    if len(parts) < 2 or min(len(terms(p)) for p in parts) < 2:
         return [question]
-    return [first, second]
+    return parts
+
+
+_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
 
 
 def roles(text: str) -> list[str]:
