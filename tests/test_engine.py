@@ -105,9 +105,9 @@ def test_an_identifier_the_chosen_passage_never_names_is_a_near_miss() -> None:
     assert "follow_symlinks" in evidence.missing
     # "the X parameter" names X even without an underscore
     assert "encoding" in analyse("What does the encoding parameter of tomllib.load default to?").names
-    # a name given as where the answer comes from need only be the document's
+    # an acronym names an actor, often once per article: the documents found must have it, the passage need not
     q = analyse("According to CAICT's white paper, when was Release 16 completed?")
-    assert q.attributed == ("CAICT",)
+    assert q.names == ("CAICT",)
     evidence, _ = assess(q, hits, Selector().candidates(q, [src]), [src], documents=["CAICT white paper"])
     assert "CAICT" not in evidence.missing
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import Source
-from assistant.engine.query import Query, has_kind, is_time_frame, mentions, names_role
+from assistant.engine.query import Query, has_kind, is_acronym, is_time_frame, mentions, names_role
 from assistant.engine.retrieve import Hit
 from assistant.engine.select import Candidate
 
@@ -115,12 +115,14 @@ def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str]:
 def unmet(question: Query, context: tuple[str, str]) -> tuple[str, ...]:
     """The question's constraints that a unit's context does not meet: what it names (codes,
     versions, figures, names, roles) in the unit itself, a time frame and the identifiers it
-    names (``follow_symlinks``, ``StrEnum``) in its passage."""
+    names (``follow_symlinks``, ``StrEnum``) in its passage. An acronym names an actor
+    ("SAMR and MIIT reconstituted ..."), often once per article: the documents found must
+    have it (see :func:`assess`), the passage need not."""
     unit, passage = context
     return (
         tuple(s for s in question.specifics if not mentions(passage if is_time_frame(s) else unit, s))
         + tuple(r for r in question.roles if not names_role(unit, r))
-        + tuple(n for n in question.names if n not in question.attributed and not mentions(passage, n))
+        + tuple(n for n in question.names if not is_acronym(n) and not mentions(passage, n))
     )
 
 

@@ -76,7 +76,6 @@ class Query:
     roles: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
-    attributed: tuple[str, ...] = ()  # names given as where the answer comes from ("according to SAC", "CAICT's report")
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
     parts: tuple[Query, ...] = ()
@@ -112,7 +111,6 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         specifics=tuple(specifics(asked)),
         names=tuple(names(asked)),
         subjects=tuple(subjects(text)),
-        attributed=tuple(attributed(asked)),
         example=bool(_EXAMPLE_Q.search(text)),
         defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
         carried=carried,
@@ -240,15 +238,9 @@ def names_exactly(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", text) is not None
 
 
-def attributed(text: str) -> list[str]:
-    """The names a question gives as the source of what it asks ("according to SAC's briefing",
-    "CAICT's white paper"): the document must be theirs, the answering sentence need not say so."""
-    out = []
-    for n in names(text):
-        e = re.escape(n)
-        if re.search(rf"\baccording to (?:\w+\s+){{0,3}}{e}\b|\b{e}(?:'s|’s)\s", text):
-            out.append(n)
-    return out
+def is_acronym(name: str) -> bool:
+    """``GPU``, ``CNCA``: a name of an organisation or a thing, not an identifier."""
+    return bool(_ACRONYM.match(name))
 
 
 def is_time_frame(specific: str) -> bool:
