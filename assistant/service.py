@@ -239,7 +239,7 @@ class Assistant:
                     missing.append(part.query.asked)
                     continue
                 chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked)]
-            composed = compose(chosen)
+            composed = compose(chosen, {n: s.passage.section or s.title for n, s in enumerate(sources, 1)})
             text = composed.text
             if missing and len(parts) > 1:
                 text += "\n\n" + " ".join(self.not_found.render(question=m) for m in missing)

@@ -81,7 +81,8 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
                 answer = bot.ask(turn.question, history)
             latency = (time.perf_counter() - started) * 1000
             ranked = bot.retriever.retrieve(answer.query, 10)
-            cited = {c.n: f"{c.section or ''}\n{c.text}" for c in answer.citations}  # a claim may name the section it is read under (a defined term)
+            # a claim may name what its passage is read under: a defined term, its section or document title
+            cited = {c.n: f"{c.title}\n{c.section or ''}\n{c.text}" for c in answer.citations}
             supported, total = citation_support(answer.answer, cited)
             results.append(
                 TurnResult(

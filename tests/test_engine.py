@@ -154,6 +154,14 @@ def test_a_unit_under_a_defined_term_is_led_by_the_term_once() -> None:
     assert compose(Selector().candidates(q, [source()], lambda s: [c])).text.startswith("`@dataclasses.dataclass(…)`: ")
 
 
+def test_a_sentence_too_short_to_say_what_it_is_about_is_led_by_its_heading() -> None:
+    short = PassageUnit("d:00000", "sentence", 100, 119, "New in version 3.9.", None, None)
+    q = analyse("When was zoneinfo added?")
+    got = Selector().candidates(q, [source()], lambda s: [short])
+    assert compose(got, {1: "zoneinfo — IANA time zone support"}).text == "zoneinfo — IANA time zone support: New in version 3.9. [1]"
+    assert compose(got).text == "New in version 3.9. [1]"
+
+
 def test_a_heading_that_names_the_subject_exactly_counts_and_a_longer_name_does_not() -> None:
     q = analyse("What does functools.cache do?")
     assert "functools.cache" in q.subjects

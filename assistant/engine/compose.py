@@ -11,7 +11,7 @@ block, a Q&A answer without its "Answer:" label; extraction artefacts (bullets, 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import marker
@@ -22,6 +22,7 @@ from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
 MAX_CHARS = 900
+SHORT_WORDS = 5  # a sentence this short says what it is about only with its heading
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _NOISE = [
     (re.compile(r"\s*\((?:hereinafter|hereafter)[^)]{0,120}\)"), ""),
@@ -86,10 +87,11 @@ def _marked(lines: Sequence[str], mark: str) -> list[str]:
     return out
 
 
-def compose(chosen: Sequence[Candidate]) -> Composed:
+def compose(chosen: Sequence[Candidate], labels: Mapping[int, str] | None = None) -> Composed:
     """The answer text for the chosen units, each followed by its source's marker. A unit read
     under a defined term is led by the term, once: "`exception dataclasses.FrozenInstanceError`:
-    Raised when ..."."""
+    Raised when ...". A sentence too short to say what it is about ("New in version 3.9.") is
+    led by ``labels[source]``, its section or document title."""
     pieces: list[str] = []
     used: dict[int, list[PassageUnit]] = {}
     terms_shown: set[str] = set()
@@ -99,6 +101,9 @@ def compose(chosen: Sequence[Candidate]) -> Composed:
         if c.unit.kind in ("sentence", "list") and c.unit.head and c.unit.head not in terms_shown:
             terms_shown.add(c.unit.head)
             lead = f"`{term_label(c.unit.head)}`: "
+        elif c.unit.kind == "sentence" and not c.unit.head and labels and labels.get(c.source) \
+                and len(c.unit.text.split()) <= SHORT_WORDS:
+            lead = f"{labels[c.source]}: "
         # every line of a list is a claim of its own, and carries the marker
         if c.unit.kind in ("list", "code"):
             pieces.append(lead + "\n".join(_marked(render(c.unit).split("\n"), mark)))
