@@ -43,6 +43,7 @@ class TurnResult:
     clean: bool = True  # no ":." and no leading artefact ("Answer:", a pilcrow, a bullet)
     highlights_ok: bool = True  # every highlighted span of a citation is what the answer quotes
     collection: str = "standards"
+    verdict: str = ""  # what the check stage decided, and why
 
     @property
     def correct(self) -> bool:

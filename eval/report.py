@@ -66,13 +66,16 @@ def _correct(r: dict) -> bool:  # type: ignore[type-arg]
 
 
 def _why(r: dict) -> str:  # type: ignore[type-arg]
+    verdict = f" [check: {r['verdict']}]" if r.get("verdict") else ""
     if not r["answerable"]:
-        return "answered an unanswerable question"
+        return "answered an unanswerable question" + verdict
     if r["abstained"]:
-        return "refused although the documents answer it" + ("" if set(r["relevant"]) & set(r["ranking"][:5]) else " (evidence not retrieved)")
+        return "refused although the documents answer it" + ("" if set(r["relevant"]) & set(r["ranking"][:5]) else " (evidence not retrieved)") + verdict
     if not set(r["relevant"]) & set(r["ranking"][:5]):
         return "evidence not in the top 5"
-    return "evidence retrieved but the answer misses a key fact"
+    if r.get("evidence_cited"):
+        return "the evidence is cited, but the quoted units miss a key fact"
+    return "evidence retrieved, but a neighbouring unit was quoted instead"
 
 
 def _bars(title: str, groups: dict[str, float], width: int = 520) -> str:

@@ -99,13 +99,28 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
                     latency_ms=latency, first_token_ms=first,
                     clean=is_clean(answer.answer),
                     highlights_ok=highlights_quoted(answer.answer, [(c.text, [(h.start, h.end) for h in c.highlights]) for c in answer.citations]),
-                    collection=collection,
+                    collection=collection, verdict=verdict_of(bot),
                 )
             )
             history += [Message(role="user", content=turn.question), Message(role="assistant", content=answer.answer)]
         if tick:
             tick()
     return results
+
+
+def verdict_of(bot) -> str:  # type: ignore[no-untyped-def]
+    """The check stage's verdict on the last question, part by part, in words."""
+    from assistant.engine.check import reasons
+
+    trace = getattr(bot, "last_trace", None)
+    if trace is None:
+        return ""
+    out = []
+    for part in trace.parts:
+        why = reasons(part.evidence, bot.settings.abstain_threshold)
+        label = f"'{part.query.asked}': " if len(trace.parts) > 1 else ""
+        out.append(label + ("; ".join(why) if why else f"passed the checks (evidence score {part.evidence.score:.2f})"))
+    return " | ".join(out)
 
 
 def run_baseline(rank: Ranker, items: Sequence[Item]) -> list[TurnResult]:

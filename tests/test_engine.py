@@ -117,6 +117,15 @@ def test_one_as_a_pronoun_is_no_count() -> None:
     assert has_kind("Only one standard was issued.", "number") and has_kind("The two bodies signed.", "number")
 
 
+def test_a_refusal_says_why_in_words() -> None:
+    from assistant.engine.check import reasons
+
+    assert reasons(Evidence(dense=0.7, coverage=0.8, missing=()), 0.2) == []
+    why = reasons(Evidence(dense=0.2, coverage=0.1, missing=("2019",), kind_missing=True), 0.2)
+    assert any("2019" in w for w in why) and any("near in meaning" in w for w in why)
+    assert any("kind asked" in w for w in why) and any("evidence score" in w for w in why)
+
+
 def test_a_time_frame_may_come_from_the_document_date() -> None:
     q, got = ranked("Which achievements were announced at the conference in May 2025?")
     evidence, _ = assess(q, [Hit(source().passage, 1.0, dense=0.7)], got, [source()])

@@ -134,11 +134,22 @@ def _off_subject(own: set[str], known: Container[str], weigh: Callable[[str], fl
     return unknown >= UNKNOWN_SHARE * sum(weight.values())
 
 
+def reasons(evidence: Evidence, threshold: float) -> list[str]:
+    """Why the documents do not answer, in words (empty when they do): the refusal's grounds,
+    as the evaluation report and a curious user read them."""
+    out = []
+    if evidence.missing:
+        out.append(f"the chosen passages do not meet: {', '.join(evidence.missing)}")
+    if evidence.dense < DENSE_FLOOR:
+        out.append(f"no passage is near in meaning ({evidence.dense:.2f} < {DENSE_FLOOR})")
+    if evidence.off_subject:
+        out.append("the question is mostly in words the collection never uses")
+    if evidence.kind_missing:
+        out.append("the chosen unit holds no answer of the kind asked (a date, number, name or code)")
+    if evidence.score < threshold:
+        out.append(f"evidence score {evidence.score:.2f} < {threshold}")
+    return out
+
+
 def should_abstain(evidence: Evidence, threshold: float) -> bool:
-    return (
-        bool(evidence.missing)
-        or evidence.dense < DENSE_FLOOR
-        or evidence.off_subject
-        or evidence.kind_missing
-        or evidence.score < threshold
-    )
+    return bool(reasons(evidence, threshold))
