@@ -163,6 +163,16 @@ def test_a_unit_under_a_defined_term_is_led_by_the_term_once() -> None:
     assert compose(Selector().candidates(q, [source()], lambda s: [c])).text.startswith("`@dataclasses.dataclass(…)`: ")
 
 
+def test_a_list_item_that_continues_its_introduction_is_no_candidate_of_its_own() -> None:
+    text = "The function avoids these problems by:\n\n- keeping a memo; and\n\n- letting classes override the copying operation."
+    p = Passage("c:1", "copy.html", 0, text, "copy", 0, len(text), "h")
+    item = text.index("- letting")
+    units = [PassageUnit("c:1", "list", 0, len(text), text, None, None),
+             PassageUnit("c:1", "sentence", item, len(text), text[item:], None, None)]
+    got = Selector().candidates(analyse("How can classes override the copying operation?"), [Source(p, "copy", 0.9)], lambda s: units)
+    assert [c.unit.kind for c in got] == ["list"]
+
+
 def test_a_sentence_too_short_to_say_what_it_is_about_is_led_by_its_heading() -> None:
     short = PassageUnit("d:00000", "sentence", 100, 119, "New in version 3.9.", None, None)
     q = analyse("When was zoneinfo added?")

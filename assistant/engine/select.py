@@ -20,6 +20,7 @@ own: its list unit is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -137,8 +138,7 @@ class Selector:
             context = set(terms((src.passage.section or "") + " " + src.title))
             heading = sum(weight[t] for t in qterms & context) / total
             where = f"{src.passage.section or ''}\n{src.title}"
-            units = [u for u in units_of(src)
-                     if len(u.text.split()) >= 3 and not (u.kind == "sentence" and u.text.rstrip().endswith(":"))]
+            units = [u for u in units_of(src) if len(u.text.split()) >= 3 and not _fragment(u)]
             rows = [self._row(query, u, qterms, weight, total, context) for u in units]
             rows += [self._row(query, u, qterms, weight, total, context) for u in _completed(query, src, units)]
             first_start = min((u.start for u in units if u.kind != "code"), default=-1)  # a definition is prose
@@ -209,6 +209,19 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
             vector = mean / (np.linalg.norm(mean) or 1.0)
         out.append(PassageUnit(a.passage_id, "sentence", a.start, b.end, p.text[a.start - p.start : b.end - p.start], a.head, vector))
     return out
+
+
+_CONTINUED_ITEM = re.compile(r"^\s*(?:[-–•*]|\d{1,2}[.)])\s+[a-z]")
+
+
+def _fragment(unit: PassageUnit) -> bool:
+    """A sentence that cannot stand alone: one that only introduces what follows (a trailing
+    colon), or a list item that continues its introduction ("- letting user-defined classes
+    override ..." under "The deepcopy() function avoids these problems by:"). Its list unit
+    is the candidate instead."""
+    if unit.kind != "sentence":
+        return False
+    return unit.text.rstrip().endswith(":") or bool(_CONTINUED_ITEM.match(unit.text))
 
 
 def _share(names: Sequence[str], text: str) -> float:
