@@ -7,7 +7,7 @@ import numpy as np
 from assistant.citations import Source, to_citation
 from assistant.engine.check import Evidence, assess, should_abstain
 from assistant.engine.compose import choose, compose, render
-from assistant.engine.query import analyse, has_kind, names_role, roles, split_parts
+from assistant.engine.query import analyse, counts, has_kind, names_role, roles, split_parts
 from assistant.engine.retrieve import Hit
 from assistant.engine.select import FEATURES, Selector
 from index.split import Passage
@@ -110,6 +110,16 @@ def test_an_identifier_the_chosen_passage_never_names_is_a_near_miss() -> None:
     assert q.names == ("CAICT",)
     evidence, _ = assess(q, hits, Selector().candidates(q, [src]), [src], documents=["CAICT white paper"])
     assert "CAICT" not in evidence.missing
+
+
+def test_a_how_many_needs_a_count_of_the_thing_asked_about() -> None:
+    q = analyse("How many mobile IoT connections did China's network have by the end of 2019?")
+    assert q.counted == ("connect",)
+    assert not counts("By the end of 2019, China has established more than 700,000 base stations.", q.counted)
+    assert counts("The number of mobile IoT connections in the network has exceeded 1 billion.", q.counted)
+    # a short form of the word counts: "apps" for "applications"
+    q = analyse("How many software applications has the platform collected?")
+    assert counts("The platform has collected 1,750 industrial apps.", q.counted)
 
 
 def test_one_as_a_pronoun_is_no_count() -> None:

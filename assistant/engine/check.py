@@ -25,7 +25,15 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
 from assistant.citations import Source
-from assistant.engine.query import Query, has_kind, is_acronym, is_time_frame, mentions, names_role
+from assistant.engine.query import (
+    Query,
+    counts,
+    has_kind,
+    is_acronym,
+    is_time_frame,
+    mentions,
+    names_role,
+)
 from assistant.engine.retrieve import Hit
 from assistant.engine.select import Candidate
 
@@ -100,7 +108,13 @@ def assess(
 def _has_answer_kind(question: Query, c: Candidate) -> bool:
     """Whether a unit holds the kind of thing asked for (a date for "when", a number for "how
     many", a name for "who", a standard code for "which GB number") beyond what the question says."""
-    return question.wants in ("fact", "list") or has_kind((c.unit.head or "") + " " + c.text, question.wants, question.text)
+    if question.wants in ("fact", "list"):
+        return True
+    said = (c.unit.head or "") + " " + c.text
+    if not has_kind(said, question.wants, question.text):
+        return False
+    # a "how many" needs a count of the thing asked about, not a number that stands nearby
+    return question.wants != "number" or counts(said, question.counted)
 
 
 def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str]:

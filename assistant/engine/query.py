@@ -9,11 +9,12 @@ role it asks about), and, for a question in two parts, its parts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.text import terms
+from index.text import terms, words
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _NUMBER_Q = re.compile(
@@ -78,6 +79,7 @@ class Query:
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
+    counted: tuple[str, ...] = ()  # what a "how many" counts ("connections"): a number must be about it
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -113,6 +115,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         subjects=tuple(subjects(text)),
         example=bool(_EXAMPLE_Q.search(text)),
         defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
+        counted=tuple(counted(asked)),
         carried=carried,
         asked=asked,
         roles=tuple(roles(asked)),
@@ -236,6 +239,35 @@ def names_exactly(text: str, name: str) -> bool:
     """Whether ``text`` has ``name`` as a whole name: ``functools.cache`` is in
     "@functools.cache(user_function)" but not in "functools.cached_property"."""
     return re.search(rf"(?<![\w]){re.escape(name)}(?!\w)", text) is not None
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,5}?)(?:did|do|does|are|were|is|was|have|has|had|will|would|can|could|should|remain|exist)\b", re.IGNORECASE)
+
+
+def counted(text: str) -> list[str]:
+    """The thing a "how many" question counts, as terms: "how many mobile IoT connections did
+    ..." counts connections. The last content term of the phrase is its head noun."""
+    m = _HOW_MANY.search(text)
+    if not m:
+        return []
+    phrase = [t for t in terms(m.group(1)) if not t[0].isdigit()]
+    return phrase[-1:]
+
+
+def counts(sentence: str, thing: Sequence[str], window: int = 10) -> bool:
+    """Whether a number in ``sentence`` stands within ``window`` words of what is counted."""
+    if not thing:
+        return True
+    tokens = words(_KIND["date"].sub(" ", sentence))  # a date is no count
+    stems = terms(" ".join(tokens))  # the same words, stemmed (stopwords dropped)
+    positions = [i for i, t in enumerate(stems) if any(_same_word(t, x) for x in thing)]
+    numbers = [i for i, t in enumerate(stems) if t[0].isdigit() or re.fullmatch(_NUMBER_WORDS, t)]
+    return any(abs(i - j) <= window for i in positions for j in numbers)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Stems of one word, or a short form of it ("app" / "applic")."""
+    return a == b or (min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)))
 
 
 def is_acronym(name: str) -> bool:
