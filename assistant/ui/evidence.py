@@ -40,6 +40,7 @@ def card(turn: int, c: Citation, date: str | None, used: Sequence[tuple[int, int
     label = "Related" if related else f"[{c.n}]"
     cid = f"ev-{turn}-{'r' if related else ''}{c.n}"
     meta = " · ".join(esc(x) for x in (c.section, date) if x)
+    spans = ",".join(f"{a}-{b}" for a, b in used)
     return (
         f'<article class="ev-card{" related" if related else ""}" id="{cid}" data-n="{c.n}">'
         f'<header><span class="ev-n">{label}</span> <span class="ev-title">{esc(c.title)}</span></header>'
@@ -47,7 +48,7 @@ def card(turn: int, c: Citation, date: str | None, used: Sequence[tuple[int, int
         + f'<div class="ev-text">{marked(c.text, used)}</div>'
         f'<footer><span class="ev-source">{esc(c.source)}</span>'
         f'<button class="ev-open" type="button" data-source="{esc(c.source)}" data-start="{c.start}" '
-        f'data-end="{c.end}">Open in document</button></footer></article>'
+        f'data-end="{c.end}" data-used="{spans}">Open in document</button></footer></article>'
     )
 
 
@@ -84,10 +85,24 @@ def pane_html(answers: Sequence[tuple[int, str, Answer]], selected: int | None, 
     return f'<div class="evidence" data-selected="{selected}">' + "".join(sections) + "</div>"
 
 
-def document_html(title: str, text: str, start: int, end: int) -> str:
-    """A whole document, escaped, the passage at ``[start, end)`` marked (``id="doc-passage"``)."""
-    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+def document_html(title: str, text: str, start: int, end: int, used: Sequence[tuple[int, int]] = ()) -> str:
+    """A whole document, escaped: the passage at ``[start, end)`` tinted (``id="doc-passage"``), and
+    within it the ``used`` spans (offsets into the passage) in ``<mark>``; the whole passage is
+    marked when none is given."""
+    start, end = max(0, min(start, len(text))), max(start, min(end, len(text)))
+    passage = text[start:end]
+    inner = marked(passage, used or [(0, len(passage))])
     return (
         f'<h2 class="doc-title">{esc(title)}</h2><div class="doc-text">{esc(text[:start])}'
-        f'<mark id="doc-passage">{esc(text[start:end])}</mark>{esc(text[end:])}</div>'
+        f'<span class="doc-passage" id="doc-passage">{inner}</span>{esc(text[end:])}</div>'
     )
+
+
+def parse_spans(value: str) -> list[tuple[int, int]]:
+    """``"3-10,20-31"`` (as the page sends it back) as spans; anything malformed is skipped."""
+    out = []
+    for part in (value or "").split(","):
+        a, _, b = part.partition("-")
+        if a.isdigit() and b.isdigit():
+            out.append((int(a), int(b)))
+    return out

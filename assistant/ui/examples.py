@@ -47,21 +47,13 @@ def headings(title: str, sections: Sequence[str | None]) -> list[str]:
 
 
 def question_for(heading: str) -> str:
-    """>>> question_for("Mutual Recognition Enhancing Trade Efficiency")
-    'What do the documents say about mutual recognition enhancing trade efficiency?'
-    >>> question_for("SAMR Released its Legislative Work Plans for 2025")
-    'What do the documents say about SAMR Released its Legislative Work Plans for 2025?'
+    """A question about a heading, the heading kept as written (lower-casing a headline would
+    also lower-case the names in it: "China", "Vellmar Mining Guild").
+
+    >>> question_for("Mutual Recognition Enhancing Trade Efficiency")
+    'What do the documents say about Mutual Recognition Enhancing Trade Efficiency?'
     """
-    words = heading.split()
-    # a headline in Title Case reads as a phrase once lower-cased, unless it starts with a name
-    # or an acronym ("SAMR", "China"): then it is left as written
-    title_case = sum(w[:1].isupper() for w in words) >= max(2, len(words) // 2)
-    if title_case and words[0][1:].islower() and words[0] not in _PROPER:
-        heading = " ".join(w if (w[1:] and not w[1:].islower()) else w.lower() for w in words)
     return f"What do the documents say about {heading}?"
-
-
-_PROPER = {"China", "Chinese", "Europe", "European", "EU", "Python", "Brazil"}
 
 
 def example_questions(bot: Assistant, limit: int = LIMIT) -> list[str]:

@@ -51,11 +51,12 @@ def build(runtime: Runtime) -> gr.Blocks:
         return list(page.export(sid)) if sid else ["", ""]
 
     def open_document(data: Any) -> str:
-        return page.document(str(data["source"]), int(data["start"]), int(data["end"]))
+        return page.document(str(data["source"]), int(data["start"]), int(data["end"]), str(data.get("used") or ""))
 
     with gr.Blocks(title="Document assistant", analytics_enabled=False) as demo:
         state = gr.State(new_state())
-        with gr.Sidebar(elem_id="sidebar", width=290, label="Conversations"):
+        narrow = gr.Checkbox(False, visible=False)
+        with gr.Sidebar(elem_id="sidebar", width=290, label="Conversations") as sidebar:
             gr.Markdown("### Conversations")
             new_btn = gr.Button("+ New conversation", variant="primary", elem_id="new-conversation", size="sm")
             convs = gr.Radio(choices=[], show_label=False, elem_id="conversations", container=False)
@@ -139,9 +140,10 @@ def build(runtime: Runtime) -> gr.Blocks:
             for view in page.respond(question, st):
                 yield show(view)
 
-        def on_load(request: gr.Request) -> list[Any]:
+        def on_load(is_narrow: bool, request: gr.Request) -> list[Any]:
             sid = request.query_params.get("c") if request is not None else None
-            return show(page.open(sid) if sid else page.new())
+            # on a phone the conversations stay behind the sidebar's menu button until asked for
+            return [*show(page.open(sid) if sid else page.new()), gr.Sidebar(open=not is_narrow)]
 
         on_load.__annotations__["request"] = gr.Request  # resolved, so Gradio sees the request slot
 
@@ -171,7 +173,9 @@ def build(runtime: Runtime) -> gr.Blocks:
             return [msg, gr.update(visible=False), *docs_view()]
 
         private: dict[str, Any] = {"api_visibility": "private"}
-        demo.load(on_load, None, chat_out, **private).then(docs_view, None, [table, choice], **private)
+        demo.load(
+            on_load, narrow, [*chat_out, sidebar], js="() => [window.matchMedia('(max-width: 820px)').matches]", **private
+        ).then(docs_view, None, [table, choice], **private)
         box.submit(respond, [box, state], chat_out, api_name="chat")
         for btn in example_btns:
             btn.click(respond, [btn, state], chat_out, **private)

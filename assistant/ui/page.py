@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -242,13 +242,16 @@ class Page:
         name = (_SAFE_FILE.sub("", title)[:60].strip().replace(" ", "-") or "conversation") + ".md"
         return name, transcript.conversation_markdown(title, view.state["turns"], self.date_of)
 
-    def document(self, source: str, start: int, end: int) -> str:
-        """The whole document of a source, the passage marked, as inert HTML."""
+    def document(self, source: str, start: int, end: int, used: str = "") -> str:
+        """The whole document of a source, the passage and what the answer used of it marked
+        (``used``: spans into the passage, ``"a-b,c-d"``), as inert HTML."""
         bot = self.runtime.current()
         text = bot.catalog.document_text(source) if bot is not None else None
         if bot is None or text is None:
             return f'<p class="notice">The document {esc(source)} is no longer in the collection.</p>'
-        return evidence.document_html(bot.titles.get(source, source), text, int(start), int(end))
+        return evidence.document_html(
+            bot.titles.get(source, source), text, int(start), int(end), evidence.parse_spans(used)
+        )
 
     # --- documents ------------------------------------------------------------------------
     def table(self) -> list[list[Any]]:
@@ -289,7 +292,7 @@ class Page:
         step = UploadStep(0, len(files), "")
         for f in files:
             step.current = f.name
-            yield step
+            yield replace(step, lines=list(step.lines))
             try:
                 info, replaced = self.runtime.upload(f.name, f.read_bytes())
             except (AssistantError, OSError) as exc:

@@ -75,7 +75,7 @@ async function openDocument(btn) {
   const d = viewer();
   d.querySelector(".doc-body").innerHTML = "<p>Loading…</p>";
   d.showModal();
-  const html = await server.open_document({ source: btn.dataset.source, start: Number(btn.dataset.start), end: Number(btn.dataset.end) });
+  const html = await server.open_document({ source: btn.dataset.source, start: Number(btn.dataset.start), end: Number(btn.dataset.end), used: btn.dataset.used || "" });
   d.querySelector(".doc-body").innerHTML = html;
   const m = d.querySelector("#doc-passage");
   if (m) m.scrollIntoView({ block: "center" });
@@ -113,6 +113,10 @@ if (!window.__assistantDocClicks) {
   document.addEventListener("click", (e) => {
     const btn = e.target.closest && e.target.closest("#evidence button.ev-open");
     if (btn) openDocument(btn);
+    // on a phone the sidebar covers the page: close it once a conversation is chosen
+    if (narrow() && e.target.closest && e.target.closest("#conversations label, #new-conversation")) {
+      setTimeout(() => { const t = document.querySelector("#sidebar.open .toggle-button"); if (t) t.click(); }, 150);
+    }
   });
 }
 
