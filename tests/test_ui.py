@@ -299,7 +299,7 @@ def test_upload_of_several_files_reports_each_failure_and_goes_on(tmp_path: Path
     assert [(s.done, s.current) for s in steps][:1] == [(0, "tool.exe")]
     last = steps[-1]
     assert last.done == last.total == 2 and last.changed and rt.uploaded == ["note.md"]
-    assert "✗ tool.exe: tool.exe: unsupported file type" in last.lines[0] and "✓ note.md added" in last.lines[1]
+    assert "✗ tool.exe: unsupported file type" in last.lines[0] and "✓ note.md added" in last.lines[1]
     assert "T &lt;i&gt;x&lt;/i&gt;" in last.lines[1]
     assert list(page.upload([], None))[-1].lines == ["Choose one or more files first."]
 
@@ -325,6 +325,14 @@ def test_document_table_has_title_date_passages_added_and_file(built_index: Any)
     title, date, passages, added, source = next(r for r in rows if r[4].startswith("000_"))
     assert "Standards Innovation" in title and date == "4 November 2025" and passages > 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", added)
+
+
+def test_document_table_html_is_escaped() -> None:
+    from assistant.ui.library import table_html
+
+    html = table_html([["<b>T</b>", "", 3, "2025-01-01 10:00", "t.md"], ["U", "2020", 4, "", "u.md"]])
+    assert "2 documents, 7 passages" in html and '<td data-label="Title">&lt;b&gt;T&lt;/b&gt;</td>' in html
+    assert table_html([]).startswith('<p class="doc-empty">')
 
 
 @pytest.mark.slow

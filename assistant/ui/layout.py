@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.ui.library import table_html
 from assistant.ui.page import Page, UploadStep, View, new_state
 
 if TYPE_CHECKING:
@@ -60,11 +61,11 @@ def build(runtime: Runtime) -> gr.Blocks:
             gr.Markdown("### Conversations")
             new_btn = gr.Button("+ New conversation", variant="primary", elem_id="new-conversation", size="sm")
             convs = gr.Radio(choices=[], show_label=False, elem_id="conversations", container=False)
-            with gr.Group(visible=False, elem_id="manage") as manage:
+            with gr.Column(visible=False, elem_id="manage") as manage:
                 title_box = gr.Textbox(label="Title of this conversation", elem_id="rename-box", max_lines=1)
                 with gr.Row():
-                    rename_btn = gr.Button("Rename", size="sm", elem_id="rename")
-                    ask_delete = gr.Button("Delete…", size="sm", variant="stop", elem_id="delete-conversation")
+                    rename_btn = gr.Button("Rename", size="sm", variant="secondary", elem_id="rename", min_width=0)
+                    ask_delete = gr.Button("Delete…", size="sm", variant="stop", elem_id="delete-conversation", min_width=0)
             with gr.Group(visible=False, elem_id="confirm-conversation") as confirm_conv:
                 gr.Markdown("Delete this conversation for good?")
                 with gr.Row():
@@ -91,12 +92,6 @@ def build(runtime: Runtime) -> gr.Blocks:
                     with gr.Column(scale=2, elem_id="evidence-pane", min_width=0):
                         evidence = gr.HTML("", elem_id="evidence", js_on_load=None)
             with gr.Tab("Documents", id="documents", elem_id="documents-tab"):
-                gr.Markdown("### Documents in the collection")
-                table = gr.Dataframe(
-                    headers=["Title", "Date", "Passages", "Added", "File"],
-                    datatype=["str", "str", "number", "str", "str"], interactive=False, wrap=True,
-                    elem_id="documents-table", max_height=520, column_widths=["46%", "14%", "9%", "13%", "18%"],
-                )
                 key = gr.Textbox(
                     label="API key", type="password", visible=needs_key, elem_id="api-key",
                     placeholder="needed to upload or delete",
@@ -106,7 +101,7 @@ def build(runtime: Runtime) -> gr.Blocks:
                         gr.Markdown("#### Add documents")
                         files = gr.File(
                             label=f"Files ({', '.join(supported_types())})", file_count="multiple",
-                            file_types=list(supported_types()), type="filepath", elem_id="upload-files",
+                            file_types=list(supported_types()), type="filepath", elem_id="upload-files", height=170,
                         )
                         upload_btn = gr.Button("Upload and index", variant="primary", elem_id="upload")
                         upload_status = gr.HTML("", elem_id="upload-status", js_on_load=None)
@@ -120,6 +115,8 @@ def build(runtime: Runtime) -> gr.Blocks:
                                 yes_doc = gr.Button("Delete it", variant="stop", elem_id="confirm-delete-document")
                                 no_doc = gr.Button("Cancel", elem_id="cancel-delete-document")
                         delete_status = gr.HTML("", elem_id="delete-status", js_on_load=None)
+                gr.Markdown("### Documents in the collection")
+                table = gr.HTML("", elem_id="documents-table", js_on_load=None, apply_default_css=False)
 
         chat_out = [transcript, evidence, state, convs, notice, box, title_box, manage, confirm_conv, examples_row, *example_btns]
 
@@ -148,7 +145,7 @@ def build(runtime: Runtime) -> gr.Blocks:
         on_load.__annotations__["request"] = gr.Request  # resolved, so Gradio sees the request slot
 
         def docs_view() -> list[Any]:
-            return [page.table(), gr.update(choices=page.document_choices(), value=None)]
+            return [table_html(page.table()), gr.update(choices=page.document_choices(), value=None)]
 
         def upload(paths: Any, k: str | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
             step = UploadStep(0, 0, "")

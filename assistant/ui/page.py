@@ -296,7 +296,8 @@ class Page:
             try:
                 info, replaced = self.runtime.upload(f.name, f.read_bytes())
             except (AssistantError, OSError) as exc:
-                step.lines.append(f'<span class="fail">✗ {esc(f.name)}: {esc(exc)}</span>')
+                why = str(exc).removeprefix(f"{f.name}: ")  # a DocumentError names the file already
+                step.lines.append(f'<span class="fail">✗ {esc(f.name)}: {esc(why)}</span>')
             else:
                 step.changed = True
                 verb = "replaced" if replaced else "added"
