@@ -311,3 +311,40 @@ def test_a_document_full_of_markup_stays_inert(app_url: str, page: Any, tmp_path
         assert page.locator(f"{where} img").count() == 0
     assert page.locator("img[onerror]").count() == 0
     assert page.dialogs == []
+
+
+def test_with_no_index_the_page_says_how_to_add_documents_and_offers_questions_once_there_are(
+    settings: Any, browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    doc = tmp_path / "glimmer.md"
+    doc.write_text(
+        "# Glimmerfen Survey Report\n\n## Lantern Moth Population of the Marsh\n\n"
+        "The Glimmerfen marsh holds 4,812 lantern moths according to the 2024 survey.\n\n"
+        "## Boardwalk Repairs Planned for the Spring\n\nThe boardwalk will be repaired in April 2025 by the parish.\n"
+    )
+    with live_server(settings) as url:
+        context = browser.new_context(viewport=WIDE)
+        try:
+            page = context.new_page()
+            _open(page, url + "/")
+            notice = page.locator("#transcript .notice")
+            expect(notice).to_contain_text("No documents are indexed yet")
+            expect(notice).to_contain_text("assistant ingest")
+            expect(page.locator("#examples")).to_be_hidden()
+            _shot(page, tmp_path, "no-index")
+            page.get_by_role("tab", name="Documents").click()
+            expect(page.locator("#documents-table")).to_contain_text("No documents yet")
+            page.locator("#upload-files input[type=file]").set_input_files([str(doc)])
+            expect(page.locator("#upload-files").get_by_role("row")).to_have_count(1, timeout=30_000)
+            page.locator("#upload").click()
+            expect(page.locator("#upload-status")).to_contain_text("✓ glimmer.md added", timeout=120_000)
+            page.get_by_role("tab", name="Chat").click()
+            expect(page.locator("#transcript .welcome")).to_contain_text("The collection holds 1 document")
+            buttons = page.locator("#examples button")
+            expect(buttons.first).to_be_visible(timeout=30_000)
+            assert "Glimmerfen" in " ".join(buttons.all_inner_texts()) or "Lantern" in " ".join(buttons.all_inner_texts())
+            _shot(page, tmp_path, "first-document")
+        finally:
+            context.close()

@@ -261,6 +261,7 @@ def test_without_an_index_the_page_says_how_to_add_documents(tmp_path: Path) -> 
     assert "assistant ingest" in page.notice() and "Documents" in page.notice()
     view = page.new()
     assert "No documents are indexed yet" in view.transcript and view.examples == []
+    assert view.notice == ""  # said once, by the empty page
     view = list(page.respond("Anything?", None))[-1]
     assert "assistant ingest" in view.transcript and view.box == "Anything?"
     assert page.document("guide.md", 0, 5).startswith('<p class="notice">')

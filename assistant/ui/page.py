@@ -135,7 +135,7 @@ class Page:
             state=state,
             conversations=self.conversations(),
             examples=[] if turns else self.examples(),
-            notice=self.notice(),
+            notice=self.notice() if turns else "",  # the empty page says it in its own words
             box=box,
             title=state["title"],
         )
