@@ -204,6 +204,40 @@ def test_a_reload_brings_the_conversation_back(app_url: str, page: Any, tmp_path
     assert exported.startswith(f"# {CHINA[:60]}") and f"## {CHINA}" in exported and "[1] The Department" in exported
 
 
+def test_conversations_are_listed_newest_first_and_can_be_renamed_reopened_and_deleted(
+    app_url: str, page: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, app_url + "/")
+    _ask(page, "What is the top fine for individuals under the revised Article 59?", 1)
+    convs = page.locator("#conversations label")
+    expect(convs.first).to_contain_text("What is the top fine for individuals")  # newest first
+    count = convs.count()
+    page.locator("#rename-box input, #rename-box textarea").first.fill("Fines <b>under</b> Article 59")
+    page.locator("#rename").click()
+    expect(convs.first).to_contain_text("Fines <b>under</b> Article 59")  # a title is text, not markup
+    expect(page.locator(".conv-title")).to_have_text("Fines <b>under</b> Article 59")
+    sid = page.url.rsplit("=", 1)[1]
+
+    page.locator("#new-conversation").click()
+    expect(page.locator("#transcript .welcome")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"\?c="))
+    convs.first.click()
+    expect(page.locator(".conv-title")).to_have_text("Fines <b>under</b> Article 59")
+    expect(page).to_have_url(re.compile(f"c={sid}$"))
+    expect(page.locator("#evidence mark").first).to_be_visible()
+    _shot(page, tmp_path, "conversation-reopened")
+
+    page.locator("#delete-conversation").click()
+    expect(page.locator("#confirm-conversation").first).to_be_visible()
+    _shot(page, tmp_path, "conversation-delete-confirmation")
+    page.locator("#confirm-delete-conversation").click()
+    expect(convs).to_have_count(count - 1)
+    expect(page.locator("#conversations")).not_to_contain_text("Fines")
+    expect(page.locator("#transcript .welcome")).to_be_visible()
+
+
 def test_a_phone_screen_stacks_the_panes_without_sideways_scrolling(browser: Any, app_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 

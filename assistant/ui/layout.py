@@ -66,11 +66,13 @@ def build(runtime: Runtime) -> gr.Blocks:
                 with gr.Row():
                     rename_btn = gr.Button("Rename", size="sm", variant="secondary", elem_id="rename", min_width=0)
                     ask_delete = gr.Button("Delete…", size="sm", variant="stop", elem_id="delete-conversation", min_width=0)
-            with gr.Group(visible=False, elem_id="confirm-conversation") as confirm_conv:
-                gr.Markdown("Delete this conversation for good?")
+            with gr.Column(visible=False, elem_id="confirm-conversation") as confirm_conv:
+                gr.Markdown("**Delete this conversation for good?**")
                 with gr.Row():
-                    yes_conv = gr.Button("Delete", variant="stop", size="sm", elem_id="confirm-delete-conversation")
-                    no_conv = gr.Button("Keep", size="sm")
+                    yes_conv = gr.Button(
+                        "Delete", variant="stop", size="sm", elem_id="confirm-delete-conversation", min_width=0
+                    )
+                    no_conv = gr.Button("Keep", size="sm", variant="secondary", min_width=0)
         with gr.Tabs(elem_id="tabs") as tabs:
             with gr.Tab("Chat", id="chat", elem_id="chat-tab"):
                 notice = gr.HTML("", elem_id="notice", js_on_load=None, visible=False)
