@@ -314,6 +314,10 @@ def test_changing_documents_needs_the_key_when_set(tmp_path: Path) -> None:
     assert "wrong API key" in list(page.upload([str(doc)], "nope"))[-1].lines[0]
     assert rt.uploaded == []
     assert "added" in list(page.upload([str(doc)], "s3cret"))[-1].lines[0] and rt.uploaded == ["note.md"]
+    assert page.delete_prompt("guide.md") == (
+        "Delete **Reactor &lt;b&gt;guide&lt;/b&gt;** (guide\\.md) and its 4 passages? This cannot be undone."
+    )
+    assert page.delete_prompt(None) is None and page.delete_prompt("nope.md") is None
     assert "wrong API key" in page.delete("guide.md", "nope")
     assert "deleted" in page.delete("guide.md", "s3cret") and rt.docs == []
 

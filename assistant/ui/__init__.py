@@ -4,8 +4,13 @@
 - :mod:`~assistant.ui.transcript`: the conversation as HTML and as Markdown (copy, export);
 - :mod:`~assistant.ui.evidence`: the evidence pane and the whole-document view;
 - :mod:`~assistant.ui.examples`: what the empty page offers (the collection, example questions);
+- :mod:`~assistant.ui.library`: the Documents tab's table;
 - :mod:`~assistant.ui.page`: the handlers, plain functions over the runtime (tested without a browser);
-- :mod:`~assistant.ui.layout`: the Gradio layout and wiring (Gradio is imported there, in ``build``).
+- :mod:`~assistant.ui.layout`: the Gradio layout and wiring (Gradio is imported there, in ``build``);
+- ``static/``: the page's CSS and the conversation pane's script (citation jumps, copy, feedback,
+  export, the document view, the conversation id in the URL).
+
+Everything from documents and users reaches the page through :mod:`~assistant.ui.markup` only.
 """
 
 from assistant.ui.layout import CSS, build, theme

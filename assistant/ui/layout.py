@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.ui.examples import LIMIT
 from assistant.ui.library import table_html
 from assistant.ui.page import Page, UploadStep, View, new_state
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).with_name("static")
 CSS = (STATIC / "ui.css").read_text(encoding="utf-8")
-EXAMPLES = 4
+EXAMPLES = LIMIT  # buttons on the empty page
 
 
 def theme() -> Any:
@@ -161,11 +162,10 @@ def build(runtime: Runtime) -> gr.Blocks:
             yield "<br>".join(step.lines), *docs_view(), None
 
         def ask_to_delete(source: str | None) -> list[Any]:
-            if not source:
+            prompt = page.delete_prompt(source)
+            if prompt is None:
                 return [gr.update(visible=False), "", "Pick a document to delete."]
-            title = next((t for t, s in page.document_choices() if s == source), source)
-            passages = next((r[2] for r in page.table() if r[4] == source), "?")
-            return [gr.update(visible=True), f"Delete **{_md_text(title)}** and its {passages} passages? This cannot be undone.", ""]
+            return [gr.update(visible=True), prompt, ""]
 
         def delete(source: str | None, k: str | None) -> list[Any]:
             msg = page.delete(source, k)
@@ -196,10 +196,3 @@ def build(runtime: Runtime) -> gr.Blocks:
     demo.queue(default_concurrency_limit=4)
     return demo
 
-
-def _md_text(text: str) -> str:
-    """A title inside the (Markdown) confirmation line, shown as text."""
-    import html
-    import re
-
-    return html.escape(re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>])", r"\\\1", text))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 # the parts of rendered HTML where a "[1]" is code, not a citation marker
 _CODE = re.compile(r"(<pre[\s>].*?</pre>|<code[\s>].*?</code>)", re.S)
 
@@ -28,6 +29,15 @@ def esc(text: object) -> str:
     '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
     """
     return html.escape(str(text), quote=True)
+
+
+def md_text(text: str) -> str:
+    """Text placed inside Markdown (a Gradio Markdown component) so that it shows as written.
+
+    >>> md_text("a*b <c> [d]")
+    'a\\\\*b &lt;c&gt; \\\\[d\\\\]'
+    """
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True)
 
 
 @lru_cache(maxsize=1)

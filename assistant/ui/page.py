@@ -20,7 +20,7 @@ from assistant.errors import AssistantError, IndexNotBuiltError
 from assistant.feedback import Feedback
 from assistant.models import Answer, Message
 from assistant.ui import evidence, examples, transcript
-from assistant.ui.markup import esc
+from assistant.ui.markup import esc, md_text
 
 if TYPE_CHECKING:
     from assistant.runtime import Runtime
@@ -305,6 +305,16 @@ class Page:
             step.done += 1
         step.current = ""
         yield step
+
+    def delete_prompt(self, source: str | None) -> str | None:
+        """The confirmation asked before a deletion (Markdown), or ``None`` with nothing chosen."""
+        doc = next((d for d in self.runtime.documents() if d.source == source), None) if source else None
+        if doc is None:
+            return None
+        return (
+            f"Delete **{md_text(doc.title)}** ({md_text(doc.source)}) and its {doc.passages} passages? "
+            "This cannot be undone."
+        )
 
     def delete(self, source: str | None, key: str | None) -> str:
         """Delete a document; returns the line to show."""
