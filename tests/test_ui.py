@@ -302,6 +302,11 @@ def test_upload_of_several_files_reports_each_failure_and_goes_on(tmp_path: Path
     assert last.done == last.total == 2 and last.changed and rt.uploaded == ["note.md"]
     assert "✗ tool.exe: unsupported file type" in last.lines[0] and "✓ note.md added" in last.lines[1]
     assert "T &lt;i&gt;x&lt;/i&gt;" in last.lines[1]
+    from assistant.ui.page import upload_html
+
+    assert 'role="progressbar"' in upload_html(steps[0]) and "1 of 2" in upload_html(steps[0])
+    assert 'aria-valuenow="1"' in upload_html(steps[1]) and 'style="width: 50%"' in upload_html(steps[1])
+    assert "progressbar" not in upload_html(last) and upload_html(last).count("<br>") == 1
     assert list(page.upload([], None))[-1].lines == ["Choose one or more files first."]
 
 

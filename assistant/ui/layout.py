@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.ui.examples import LIMIT
 from assistant.ui.library import table_html
-from assistant.ui.page import Page, UploadStep, View, new_state
+from assistant.ui.page import Page, UploadStep, View, new_state, upload_html
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -150,16 +150,11 @@ def build(runtime: Runtime) -> gr.Blocks:
         def docs_view() -> list[Any]:
             return [table_html(page.table()), gr.update(choices=page.document_choices(), value=None)]
 
-        def upload(paths: Any, k: str | None, progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
+        def upload(paths: Any, k: str | None) -> Any:
             step = UploadStep(0, 0, "")
             for step in page.upload(paths, k):
-                if step.total:
-                    progress((step.done, step.total), desc=f"Indexing {step.current}" if step.current else "Done", unit="files")
-                lines = [*step.lines]
-                if step.current:
-                    lines.append(f"… indexing {step.current} ({step.done + 1} of {step.total})")
-                yield "<br>".join(lines), gr.skip(), gr.skip(), gr.skip()
-            yield "<br>".join(step.lines), *docs_view(), None
+                yield upload_html(step), gr.skip(), gr.skip(), gr.skip()
+            yield upload_html(step), *docs_view(), None
 
         def ask_to_delete(source: str | None) -> list[Any]:
             prompt = page.delete_prompt(source)
@@ -189,7 +184,9 @@ def build(runtime: Runtime) -> gr.Blocks:
         yes_conv.click(lambda st: show(page.delete_conversation(st)), state, chat_out, **private)
 
         refresh_chat: dict[str, Any] = {"fn": lambda st: show(page.view(st)), "inputs": state, "outputs": chat_out, **private}
-        upload_btn.click(upload, [files, key], [upload_status, table, choice, files], **private).then(**refresh_chat)
+        upload_btn.click(
+            upload, [files, key], [upload_status, table, choice, files], show_progress="hidden", **private
+        ).then(**refresh_chat)
         ask_remove.click(ask_to_delete, choice, [confirm_doc, confirm_text, delete_status], **private)
         no_doc.click(lambda: gr.update(visible=False), None, confirm_doc, **private)
         yes_doc.click(delete, [choice, key], [delete_status, confirm_doc, table, choice], **private).then(**refresh_chat)

@@ -58,6 +58,19 @@ class UploadStep:
     changed: bool = False
 
 
+def upload_html(step: UploadStep) -> str:
+    """An upload as it goes: a progress bar while files remain, then one line per file."""
+    lines = list(step.lines)
+    if step.current:
+        percent = round(100 * step.done / max(1, step.total))
+        lines.append(
+            f'<span class="busy"><span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="{step.total}" '
+            f'aria-valuenow="{step.done}"><span style="width: {percent}%"></span></span> '
+            f"indexing {esc(step.current)} ({step.done + 1} of {step.total})…</span>"
+        )
+    return "<br>".join(lines)
+
+
 def no_index_html(corpus: str) -> str:
     return (
         '<div class="notice" role="status"><strong>No documents are indexed yet.</strong> Add some on the '
