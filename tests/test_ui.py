@@ -132,6 +132,12 @@ def test_markdown_renders_lists_and_code_but_never_markup() -> None:
     assert "javascript:" not in re.sub(r">[^<]*<", "><", out)  # no link carries it (it stays text)
 
 
+def test_a_code_block_closed_at_the_end_of_its_last_line_still_ends_there() -> None:
+    out = markdown_html("Example: [1]\n```\n@dataclass\nclass D:\n    x: list ```\n\nMore prose. [2]", marker="<sup>{n}</sup>")
+    assert "<pre><code>@dataclass\nclass D:\n    x: list\n</code></pre>" in out
+    assert "<p>More prose. <sup>2</sup></p>" in out
+
+
 def test_marked_escapes_and_merges_overlapping_spans() -> None:
     assert marked("a <b> c d", [(2, 5), (4, 7), (20, 30)]) == "a <mark>&lt;b&gt; c</mark> d"
     assert esc(EVIL).count("<") == 0
@@ -272,7 +278,8 @@ def test_headings_become_questions_and_only_answered_ones_are_offered() -> None:
     hs = headings("SESEC V China Standardisation Newsletter", [
         None, "Takeaways", "Horizontal Actions › 5. SAMR Released its Legislative Work Plans for 2025",
         "March - April 2025", "Phase | Recommended | Mandatory", "Horizontal Actions › 5. SAMR Released its Legislative Work Plans for 2025",
-        "Background", "Short one",
+        "Background", "Short one", "class array.array(typecode[, initializer])", "Source code: Lib/abc.py",
+        "Module contents › dataclasses.field default_factory", "3.2 4.5 6.7 and 8",
     ])
     assert hs == ["SAMR Released its Legislative Work Plans for 2025"]
     assert question_for("China Releases Guidelines for Product Carbon Footprint Accounting") == (

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 LIMIT = 4
 TRIES = 16
 _NUMBERING = re.compile(r"^\s*(?:\d+|[IVXLC]+|[a-z])[.)]\s+")
+# an API signature, a path or a file name reads badly in a question ("... about class array.array(typecode)?")
+_CODEISH = re.compile(r"[()\[\]{}=/\\<>_`]|\w\.\w|^(?:class|def|source code)\b", re.I)
 _DATEISH = re.compile(r"^(?:\w+\s*[-–]\s*)?\w+ \d{4}$|^\d{1,2} \w+ \d{4}$|^\w+ \d{1,2}, \d{4}$")
 # headings that name a part of a document, not a subject anyone would ask about
 _GENERIC = {
@@ -28,8 +30,9 @@ _GENERIC = {
 
 def headings(title: str, sections: Sequence[str | None]) -> list[str]:
     """The distinct subject headings of one document (its title first), in document order:
-    the last part of each section path, numbering removed; tables, dates, generic part names
-    and headings too short or too long to make a question dropped."""
+    the last part of each section path, numbering removed; tables, dates, code (signatures,
+    paths, file names), generic part names and headings too short or too long to make a
+    question dropped."""
     out: list[str] = []
     for raw in [title, *sections]:
         if not raw:
@@ -37,7 +40,8 @@ def headings(title: str, sections: Sequence[str | None]) -> list[str]:
         h = _NUMBERING.sub("", raw.split(" › ")[-1]).strip(" :.…")
         words = h.split()
         if (
-            not 3 <= len(words) <= 12 or "|" in h or h.lower() in _GENERIC or _DATEISH.match(h)
+            not 3 <= len(words) <= 12 or "|" in h or h.lower() in _GENERIC or _DATEISH.match(h) or _CODEISH.search(h)
+            or sum(w.strip(",;:—-–'’\"“”").isalpha() for w in words) < 0.7 * len(words)
             or "newsletter" in h.lower() or h.endswith("…") or not any(len(w) > 3 and w.isalpha() for w in words)
         ):
             continue

@@ -60,13 +60,35 @@ def markdown_html(text: str, marker: str | None = None) -> str:
     >>> markdown_html("- one [1]\\n- `a[1]` <b>x</b>", marker="<sup>{n}</sup>")
     '<ul>\\n<li>one <sup>1</sup></li>\\n<li><code>a[1]</code> &lt;b&gt;x&lt;/b&gt;</li>\\n</ul>\\n'
     """
-    rendered = _markdown().render(text)
+    rendered = _markdown().render(mend_fences(text))
     if marker is None:
         return rendered
     parts = _CODE.split(rendered)
     for i in range(0, len(parts), 2):  # even parts are outside code
         parts[i] = _MARKER.sub(lambda m: marker.format(n=int(m.group(1))), parts[i])
     return "".join(parts)
+
+
+def mend_fences(text: str) -> str:
+    r"""A closing code fence written at the end of the block's last line (as in "x = 1 ```"),
+    which CommonMark does not take as closing, moved onto a line of its own, so the code block
+    ends where its author meant and the prose after it is not swallowed as code.
+
+    >>> mend_fences("```\nx = 1 ```\nAfter.")
+    '```\nx = 1\n```\nAfter.'
+    """
+    out: list[str] = []
+    inside = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            inside = not inside
+        elif inside and stripped.endswith("```"):
+            out += [line.rstrip()[:-3].rstrip(), "```"]
+            inside = False
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def marked(text: str, spans: Iterable[tuple[int, int]]) -> str:
