@@ -12,15 +12,17 @@ page and ``assistant chat --resume``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.models import Answer, Message
+from assistant.models import Answer, Citation, Message
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -97,12 +99,26 @@ class SessionStore:
             )
             self._db.execute(
                 "INSERT INTO turns VALUES (?, ?, 'assistant', ?, ?, ?)",
-                (session_id, n + 1, answer.answer, answer.model_dump_json(), now),
+                (session_id, n + 1, answer.answer, stored_answer(answer), now),
             )
             self._db.execute(
                 "UPDATE sessions SET updated_at=?, title=CASE WHEN title='' THEN ? ELSE title END WHERE id=?",
                 (now, " ".join(question.split())[:TITLE_CHARS], session_id),
             )
+
+    def rename(self, session_id: str, title: str) -> bool:
+        """Give a conversation a title of its reader's choosing; ``False`` if there is no such session."""
+        title = " ".join(title.split())[:TITLE_CHARS]
+        with self._lock, self._db:
+            cur = self._db.execute("UPDATE sessions SET title=? WHERE id=?", (title, session_id))
+        return cur.rowcount == 1
+
+    def delete(self, session_id: str) -> bool:
+        """Remove a conversation and its turns; ``False`` if there was no such session."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM turns WHERE session_id=?", (session_id,))
+            cur = self._db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+        return cur.rowcount == 1
 
     def get(self, session_id: str) -> Session | None:
         with self._lock:
@@ -143,6 +159,20 @@ class SessionStore:
                 "SELECT id FROM sessions WHERE id LIKE ? LIMIT 2", (prefix.replace("%", "").replace("_", "") + "%",)
             ).fetchall()
         return rows[0][0] if len(rows) == 1 else None
+
+
+def stored_answer(answer: Answer) -> str:
+    """The answer as stored JSON, *with* what the answer contract leaves out of its JSON (each
+    citation's highlights, the related passages of a refusal), so a reopened conversation shows
+    its evidence exactly as it was first shown."""
+    data = answer.model_dump(mode="json")
+    data["citations"] = [_with_highlights(c) for c in answer.citations]
+    data["related"] = [_with_highlights(c) for c in answer.related]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _with_highlights(c: Citation) -> dict[str, Any]:
+    return {**c.model_dump(mode="json"), "highlights": [h.model_dump() for h in c.highlights]}
 
 
 def open_sessions(data_dir: Path) -> SessionStore:

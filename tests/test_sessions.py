@@ -97,3 +97,28 @@ def test_cli_chat_saves_lists_and_resumes(built_index, tmp_path: Path, monkeypat
     session = store.get(store.find(sid) or "")
     assert session is not None and session.turns == 4
     assert runner.invoke(app, ["chat", "--resume", "zzzz"]).exit_code == 2
+
+
+def test_a_session_can_be_renamed_and_deleted(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.sqlite")
+    sid = store.create()
+    store.append(sid, "What is A?", _answer("A is a letter. [1]"))
+    assert store.rename(sid, "  Letters   of the alphabet ") and store.get(sid).title == "Letters of the alphabet"  # type: ignore[union-attr]
+    assert not store.rename("nope", "x")
+    assert store.delete(sid) and store.get(sid) is None and store.history(sid) == []
+    assert not store.delete(sid)
+
+
+def test_a_stored_answer_keeps_its_highlights_and_related_passages(tmp_path: Path) -> None:
+    from assistant.models import Span
+
+    answer = _answer("A is a letter. [1]")
+    answer.citations[0].highlights = [Span(start=0, end=4)]
+    answer.related = [answer.citations[0]]
+    store = SessionStore(tmp_path / "s.sqlite")
+    sid = store.create()
+    store.append(sid, "What is A?", answer)
+    got = store.get(sid).messages[1].answer  # type: ignore[union-attr]
+    assert got is not None and got.citations[0].highlights == [Span(start=0, end=4)]
+    assert got.related[0].highlights == [Span(start=0, end=4)]
+    assert "highlights" not in got.model_dump_json()  # the answer contract's JSON is unchanged
