@@ -4,7 +4,7 @@ the support check the answer verifier and the evaluation share."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Citation, Span
@@ -56,16 +56,30 @@ def format_for_prompt(sources: Sequence[Source]) -> str:
     return "\n\n".join(blocks)
 
 
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.S)
+
+
+def _in_prose(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied outside code: a fenced block or an inline code span is
+    quoted as written, so ``c.mylist += [1, 2, 3]`` is no group of citation markers."""
+    out, pos = [], 0
+    for m in _CODE.finditer(text):
+        out += [change(text[pos : m.start()]), m.group(0)]
+        pos = m.end()
+    out.append(change(text[pos:]))
+    return "".join(out)
+
+
 def markers_in(text: str) -> list[int]:
-    """Every marker number in order of appearance (``[1, 2]`` groups included)."""
+    """Every marker number in order of appearance (``[1, 2]`` groups included), code aside."""
     out: list[int] = []
-    for group in _ANY_MARKERS.findall(text):
+    for group in _ANY_MARKERS.findall(_CODE.sub(" ", text)):
         out.extend(int(x) for x in re.findall(r"\d+", group))
     return out
 
 
 def strip_markers(text: str) -> str:
-    return _ANY_MARKERS.sub("", text).strip()
+    return _in_prose(text, lambda t: _ANY_MARKERS.sub("", t)).strip()
 
 
 def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
@@ -103,8 +117,7 @@ def resolve(
                 kept.append(mapping[n])
         return "".join(f" {marker(k)}" for k in kept)
 
-    rewritten = _ANY_MARKERS.sub(group, text)
-    rewritten = re.sub(r"[ \t]+([.,;:])", r"\1", rewritten).strip()
+    rewritten = _in_prose(text, lambda t: re.sub(r"[ \t]+([.,;:])", r"\1", _ANY_MARKERS.sub(group, t))).strip()
     used = used or {}
     citations = [
         to_citation(new, sources[old - 1], used.get(old, ()))

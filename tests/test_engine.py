@@ -149,6 +149,15 @@ def test_the_citation_highlights_exactly_the_quoted_unit() -> None:
     assert c.text[h.start : h.end] == u.text
 
 
+def test_brackets_inside_code_are_no_citation_markers() -> None:
+    from assistant.citations import resolve
+
+    text = "Extend the list: [3]\n```\nc.mylist += [1, 2, 3]\n```\n[3] Index it with `x[2]`. [3]"
+    got, cited = resolve(text, [source(), source(), source()])
+    assert "c.mylist += [1, 2, 3]" in got and "`x[2]`" in got
+    assert [c.n for c in cited] == [1] and got.startswith("Extend the list: [1]")
+
+
 def test_rendering_strips_artefacts_and_keeps_names_and_numbers() -> None:
     row = PassageUnit("d:1", "row", 0, 10, "1 | formulate 1,079 standards | –", "No. | 2025 version | 2024 version", None)
     assert render(row) == "No.: 1; 2025 version: formulate 1,079 standards."
