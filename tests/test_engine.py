@@ -117,6 +117,17 @@ def test_a_how_many_needs_a_count_of_the_thing_asked_about() -> None:
     assert q.counted == ("connect",)
     assert not counts("By the end of 2019, China has established more than 700,000 base stations.", q.counted)
     assert counts("The number of mobile IoT connections in the network has exceeded 1 billion.", q.counted)
+    # ... and ranks first among the units that meet the constraints, without refusing when none does
+    first = "By the end of 2019, China has established more than 700,000 base stations."
+    second = "The number of mobile IoT connections in the network has exceeded 1 billion."
+    text = f"{first} {second}"
+    p = Passage("m:1", "miit.txt", 0, text, "Mobile IoT", 0, len(text), "h")
+    src = Source(p, "MIIT notice", 0.9, "2020")
+    a = PassageUnit("m:1", "sentence", 0, len(first), first, None, None)
+    b = PassageUnit("m:1", "sentence", len(first) + 1, len(text), second, None, None)
+    got = Selector().candidates(q, [src], lambda s: [a, b])
+    _, order = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    assert order[0].unit is b
     # a short form of the word counts: "apps" for "applications"
     q = analyse("How many software applications has the platform collected?")
     assert counts("The platform has collected 1,750 industrial apps.", q.counted)

@@ -79,7 +79,10 @@ def assess(
         fits = [k for k, c in enumerate(ranked[:CONSTRAINT_WINDOW])
                 if c.score >= CONSTRAINT_SCORE * ranked[0].score and not unmet(question, _context(c, sources))]
         kinded = [k for k in fits if _has_answer_kind(question, ranked[k])]
-        pick: int | None = (kinded or fits)[0] if fits else None
+        # a count of the thing asked about goes first; a lexical test of that is too brittle
+        # (synonyms, "apps" for "applications") to refuse on, so it only ranks
+        counting = [k for k in kinded if _counts_asked(question, ranked[k])]
+        pick: int | None = (counting or kinded or fits)[0] if fits else None
         if pick is None:
             missing = unmet(question, _context(ranked[0], sources))
         elif pick:
@@ -110,11 +113,13 @@ def _has_answer_kind(question: Query, c: Candidate) -> bool:
     many", a name for "who", a standard code for "which GB number") beyond what the question says."""
     if question.wants in ("fact", "list"):
         return True
-    said = (c.unit.head or "") + " " + c.text
-    if not has_kind(said, question.wants, question.text):
-        return False
-    # a "how many" needs a count of the thing asked about, not a number that stands nearby
-    return question.wants != "number" or counts(said, question.counted)
+    return has_kind((c.unit.head or "") + " " + c.text, question.wants, question.text)
+
+
+def _counts_asked(question: Query, c: Candidate) -> bool:
+    """For a "how many": whether the unit's number counts the thing asked about ("connections"),
+    not something that stands nearby ("700,000 base stations")."""
+    return question.wants != "number" or counts((c.unit.head or "") + " " + c.text, question.counted)
 
 
 def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str]:
