@@ -82,9 +82,11 @@ def furniture_lines(lines: list[str]) -> set[str]:
     page number or a ``|`` separator, such as ``SESEC IV Newsletter | December 2020`` or
     ``5 Seconded European Standardisation Expert in China``."""
     counts = Counter(_digitless(s) for s in (ln.strip() for ln in lines) if s)
+    headings = {_digitless(s) for s in (ln.strip() for ln in lines) if s.startswith("#")}  # Markdown, not a page number
     out = set()
     for shape, n in counts.items():
-        if n >= 3 and len(shape) < 140 and ("|" in shape or re.match(r"^#\s", shape) or shape.endswith(" #")):
+        numbered = shape not in headings and (re.match(r"^#\s", shape) or shape.endswith(" #"))
+        if n >= 3 and len(shape) < 140 and ("|" in shape or numbered):
             out.add(shape)
     return out
 

@@ -284,3 +284,11 @@ def test_page_numbers_and_bare_urls_dropped() -> None:
     assert not any("example.com" in ln for ln in lines)
     assert not any("| March" in ln for ln in lines)
     assert doc.title == "Market Report" and doc.date == "March – April 2024"
+
+
+def test_a_markdown_heading_repeated_on_a_page_is_its_title_not_page_furniture() -> None:
+    # a page whose title recurs (an HTML page's h1, repeated in its breadcrumbs) and ends in a
+    # number, as "RFC 4122" does: no page number, no furniture
+    text = "# uuid — UUID objects according to RFC 4122\n\nSource code: Lib/uuid.py\n\n" + (
+        "This module provides immutable UUID objects.\n\n# uuid — UUID objects according to RFC 4122\n\n" * 3)
+    assert structure.parse(text, "uuid.md").title == "uuid — UUID objects according to RFC 4122"
