@@ -47,6 +47,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
         stats.append(model.last)
     figures = {
         "model": path.name,
+        "threads_generating_reading": list(model.threads),
         "load_s": round(loaded, 2),
         "prompt_tokens": [s.prompt_tokens for s in stats],
         "generated_tokens": [s.generated_tokens for s in stats],
