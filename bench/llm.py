@@ -7,6 +7,7 @@ either the figures say why they are missing.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
     es = eval_settings(settings)
     build_assistant(es)
     bot = Assistant.from_settings(es)
+    load_before = os.getloadavg()[0]  # tokens/s are only comparable on an idle machine
     started = time.perf_counter()
     model = load(path, settings.llamacpp_threads, settings.llamacpp_context)
     loaded = time.perf_counter() - started
@@ -47,6 +49,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
         stats.append(model.last)
     figures = {
         "model": path.name,
+        "threads_generating_reading": list(model.threads),
         "load_s": round(loaded, 2),
         "prompt_tokens": [s.prompt_tokens for s in stats],
         "generated_tokens": [s.generated_tokens for s in stats],
@@ -54,6 +57,9 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
         "generation_tokens_per_s": round(statistics.median(s.generated_per_s for s in stats), 1),
         "first_token_s_p50": round(statistics.median(s.first_token_s or s.total_s for s in stats), 2),
         "answer_s_p50": round(statistics.median(s.total_s for s in stats), 2),
+        "cpus": os.cpu_count(),
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     _merge(out_path, "llm", figures)
     return figures

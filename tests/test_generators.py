@@ -108,6 +108,32 @@ def test_a_good_cited_answer_is_kept_and_its_citation_resolved(make_bot, server)
     assert body["model"] == "fake-model" and not body.get("stream")
 
 
+def prompt_sources(body: dict[str, Any]) -> list[tuple[int, str]]:
+    """The numbered sources of an answer prompt as ``(n, passage text)``, in prompt order."""
+    prompt = body["messages"][-1]["content"]
+    listed = prompt.split("Sources:\n", 1)[1].rsplit("\n\nQuestion: ", 1)[0]
+    heads = list(re.finditer(r"^\[(\d+)\] [^\n]*\n", listed, re.M))
+    ends = [h.start() for h in heads[1:]] + [len(listed)]
+    return [(int(h.group(1)), listed[h.end() : end].strip()) for h, end in zip(heads, ends, strict=True)]
+
+
+@pytest.mark.slow
+def test_the_prompt_carries_the_selected_evidence_first_numbered_as_cited(make_bot, server) -> None:  # type: ignore[no-untyped-def]
+    """The model reads what retrieval found, the passage holding the select stage's best answer
+    unit as [1], and a marker it writes resolves to the passage the prompt gave that number."""
+    server.script(Reply(citing(CLAIM + " [{n}].")))
+    bot = make_bot()
+    answer = bot.ask(QUESTION)
+    listed = prompt_sources(server.requests[-1][1])
+    part = bot.last_trace.parts[0]
+    assert [n for n, _ in listed] == list(range(1, len(part.sources) + 1))
+    assert {text for _, text in listed} == {s.passage.text.strip() for s in part.sources}
+    best = part.sources[part.ranked[0].source - 1]
+    assert listed[0][1] == best.passage.text.strip() and FACT in listed[0][1]
+    cited = dict(listed)[source_number(server.requests[-1][1], FACT)]
+    assert not answer.abstained and answer.citations[0].text.strip() == cited
+
+
 @pytest.mark.slow
 def test_a_marker_pointing_at_nothing_is_removed(make_bot, server) -> None:  # type: ignore[no-untyped-def]
     server.script(Reply(citing(CLAIM + " [{n}][9].")))

