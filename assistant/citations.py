@@ -24,6 +24,7 @@ class Source:
     title: str
     score: float
     date: str | None = None  # the document's date, when it has one
+    evidence: tuple[str, ...] = ()  # the answer units the select stage chose from it, for a language model
 
 
 def marker(n: int) -> str:
@@ -48,11 +49,13 @@ def to_citation(n: int, source: Source, used: Sequence[PassageUnit] = ()) -> Cit
 
 
 def format_for_prompt(sources: Sequence[Source]) -> str:
-    """Numbered sources as a language model sees them: ``[n] title › section`` then the text."""
+    """Numbered sources as a language model sees them: ``[n] title › section``, the answer units
+    the select stage chose from it (``Most relevant: ...``), then the text."""
     blocks = []
     for n, s in enumerate(sources, 1):
         where = s.title + (f" › {s.passage.section}" if s.passage.section else "")
-        blocks.append(f"{marker(n)} {where}\n{s.passage.text.strip()}")
+        best = "".join(f"\nMost relevant: {' '.join(e.split())}" for e in s.evidence)
+        blocks.append(f"{marker(n)} {where}{best}\n{s.passage.text.strip()}")
     return "\n\n".join(blocks)
 
 

@@ -132,7 +132,9 @@ class Assistant:
         self.last_trace = Trace(parts[0].hits, parts[0].evidence, parts)
         sources, offsets = _merge_sources(parts)
         if not isinstance(self.generator, ExtractiveGenerator):
-            sources = _by_best_unit(parts, sources)  # a model reads the selected evidence first
+            # a model reads the selected evidence first, and is shown which units of each
+            # passage the select stage chose
+            sources = _with_evidence(parts, _by_best_unit(parts, sources))
         text, abstained = "", True
         cited: list[Citation] = []
         if any(not p.abstain for p in parts):
@@ -284,6 +286,19 @@ def _by_best_unit(parts: Sequence[Part], sources: Sequence[Source]) -> list[Sour
             best[pid] = max(best.get(pid, float("-inf")), c.score)
     order = sorted(range(len(sources)), key=lambda i: (-best.get(sources[i].passage.id, float("-inf")), i))
     return [sources[i] for i in order]
+
+
+def _with_evidence(parts: Sequence[Part], sources: Sequence[Source]) -> list[Source]:
+    """Each source with the units :func:`choose` picked from it for any answerable part."""
+    picked: dict[str, list[str]] = {}
+    for part in parts:
+        if part.abstain:
+            continue
+        for c in choose(part.query, part.ranked):
+            texts = picked.setdefault(part.sources[c.source - 1].passage.id, [])
+            if c.text not in texts:
+                texts.append(c.text)
+    return [replace(s, evidence=tuple(picked.get(s.passage.id, ()))) for s in sources]
 
 
 def _renumbered(c: Candidate, source: int) -> Candidate:

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, gt=0)
     llm_retries: int = Field(1, ge=0, le=5)
     llamacpp_model_path: Path | None = Field(None, description="A GGUF model for ASSISTANT_GENERATOR=llamacpp; unset = the one `assistant prepare --llm` fetched.")
-    llamacpp_threads: int = Field(0, ge=0, le=64, description="CPU threads for llama.cpp; 0 = one per core (at most 8).")
+    llamacpp_threads: int = Field(0, ge=0, le=64, description="CPU threads for llama.cpp; 0 = every core (at most 8) to read the prompt, one fewer to generate.")
     llamacpp_context: int = Field(4096, ge=512, le=131072, description="llama.cpp context window in tokens.")
 
     host: str = "127.0.0.1"

@@ -44,6 +44,7 @@ class TurnResult:
     highlights_ok: bool = True  # every highlighted span of a citation is what the answer quotes
     collection: str = "standards"
     verdict: str = ""  # what the check stage decided, and why
+    error: str = ""  # the generator failed on this turn (a time limit): no answer to score
 
     @property
     def correct(self) -> bool:
@@ -155,7 +156,10 @@ def _mean(values: Iterable[bool]) -> float:
 
 
 def summarize(results: Sequence[TurnResult]) -> dict[str, float]:
+    """Ranking figures over every turn; answer, citation and abstention figures over the turns
+    the generator answered (one that failed, say past its time limit, is counted in ``errors``)."""
     out = ranking_metrics(results)
-    out.update(answer_metrics(results))
+    out.update(answer_metrics([r for r in results if not r.error]))
+    out["errors"] = float(sum(bool(r.error) for r in results))
     out["n"] = float(len(results))
     return out

@@ -67,6 +67,7 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
         for t_no, turn in enumerate(item.turns):
             started = time.perf_counter()
             first = None
+            error = ""
             if stream:
                 try:
                     for kind, value in bot.ask_stream(turn.question, history):
@@ -75,6 +76,7 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
                         elif kind == "answer":
                             answer = value
                 except GeneratorError as exc:  # a model that times out on one question fails that one
+                    error = str(exc)
                     answer = Answer(answer=f"error: {exc}", abstained=False, citations=[], query=turn.question,
                                     timings_ms=Timings(retrieve=0, generate=0, total=0))
             else:
@@ -99,7 +101,7 @@ def run_items(bot, items: Sequence[Item], tick: Callable[[], None] | None = None
                     latency_ms=latency, first_token_ms=first,
                     clean=is_clean(answer.answer),
                     highlights_ok=highlights_quoted(answer.answer, [(c.text, [(h.start, h.end) for h in c.highlights]) for c in answer.citations]),
-                    collection=collection, verdict=verdict_of(bot),
+                    collection=collection, verdict=verdict_of(bot), error=error,
                 )
             )
             history += [Message(role="user", content=turn.question), Message(role="assistant", content=answer.answer)]

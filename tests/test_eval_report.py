@@ -26,7 +26,7 @@ def test_the_report_shows_the_generators_side_by_side() -> None:
             "breakdown": {k: {} for k in ("type", "document", "turn", "wording")}, "results": []}
     md = report.markdown(data)
     assert "llamacpp SmolLM2-135M-Instruct.Q4_1.gguf generator" in md
-    assert "| llamacpp (SmolLM2-135M-Instruct.Q4_1.gguf) | 0.500 | 0.900 | 0.700 | 0.200 | 2500.0 | 9000.0 | 20000.0 |" in md
+    assert "| llamacpp (SmolLM2-135M-Instruct.Q4_1.gguf) | 0.500 | 0.900 | 0.700 | 0.200 | 2500.0 | 9000.0 | 20000.0 | – |" in md
     assert "| extractive |" in md and "12.0" in md
     assert "Generators on the same 10 items" in report.html_page(data)
 
@@ -37,3 +37,16 @@ def test_a_key_fact_of_punctuation_only_is_looked_for_as_written() -> None:
     facts = (('"',), ("'",))
     assert key_facts_ok("The characters (\") and (') are also translated.", facts)
     assert not key_facts_ok("The characters & and < are translated.", facts)
+
+
+def test_a_turn_the_generator_failed_on_is_an_error_not_an_answer() -> None:
+    from eval.metrics import TurnResult, summarize
+
+    def turn(**kw):  # type: ignore[no-untyped-def]
+        base = dict(item_id="x", turn=0, type="fact", split="dev", source="a", paraphrased=False, near_miss=False,
+                    answerable=True, question="q", query="q", expected="", answer="", abstained=False,
+                    key_facts_ok=True, cited_supported=1, cited_total=1, evidence_cited=True, ranking=[], relevant=[])
+        return TurnResult(**(base | kw))
+
+    m = summarize([turn(), turn(error="timed out", key_facts_ok=False, answer="error: timed out")])
+    assert m["errors"] == 1 and m["key_fact_accuracy"] == 1.0 and m["n"] == 2

@@ -109,10 +109,11 @@ def test_a_good_cited_answer_is_kept_and_its_citation_resolved(make_bot, server)
 
 
 def prompt_sources(body: dict[str, Any]) -> list[tuple[int, str]]:
-    """The numbered sources of an answer prompt as ``(n, passage text)``, in prompt order."""
+    """The numbered sources of an answer prompt as ``(n, passage text)``, in prompt order (the
+    ``Most relevant:`` lines under each heading left out)."""
     prompt = body["messages"][-1]["content"]
     listed = prompt.split("Sources:\n", 1)[1].rsplit("\n\nQuestion: ", 1)[0]
-    heads = list(re.finditer(r"^\[(\d+)\] [^\n]*\n", listed, re.M))
+    heads = list(re.finditer(r"^\[(\d+)\] [^\n]*\n(?:Most relevant: [^\n]*\n)*", listed, re.M))
     ends = [h.start() for h in heads[1:]] + [len(listed)]
     return [(int(h.group(1)), listed[h.end() : end].strip()) for h, end in zip(heads, ends, strict=True)]
 
@@ -132,6 +133,10 @@ def test_the_prompt_carries_the_selected_evidence_first_numbered_as_cited(make_b
     assert listed[0][1] == best.passage.text.strip() and FACT in listed[0][1]
     cited = dict(listed)[source_number(server.requests[-1][1], FACT)]
     assert not answer.abstained and answer.citations[0].text.strip() == cited
+    # and the unit the select stage chose is shown as the most relevant part of its source
+    prompt = server.requests[-1][1]["messages"][-1]["content"]
+    first = prompt.split("Sources:\n", 1)[1].split("\n[2] ", 1)[0]
+    assert f"Most relevant: {' '.join(part.ranked[0].text.split())}" in first
 
 
 @pytest.mark.slow
