@@ -276,6 +276,8 @@ def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -
         if loaded is not None:
             return loaded
     passages = catalog.passages()
-    index = KeywordIndex.build([p.id for p in passages], [p.embedding_text() for p in passages])
+    index = KeywordIndex.build(
+        [p.id for p in passages], [p.embedding_text() for p in passages], (p.text for p in passages)
+    )
     index.save(settings.keyword_dir, version)
     return index
