@@ -30,6 +30,7 @@ STATUS = {
     "BadRequest": (400, "invalid_request"),
     "NotFoundError": (404, "not_found"),
     "ConflictError": (409, "conflict"),
+    "BusyError": (409, "conflict"),
     "TooLargeError": (413, "too_large"),
     "ConfigError": (500, "config_error"),
 }
