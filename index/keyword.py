@@ -81,7 +81,7 @@ class KeywordIndex:
 
     def save(self, directory: Path, version: int) -> None:
         """Write to a fresh folder and swap it in, so a crash never leaves a torn index."""
-        tmp = directory.with_name(directory.name + ".tmp")
+        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self.ids:
@@ -90,7 +90,7 @@ class KeywordIndex:
         if self.term_stats is not None:
             n, df = self.term_stats
             (tmp / "terms.json").write_text(json.dumps({"passages": n, "df": df}, ensure_ascii=False))
-        old = directory.with_name(directory.name + ".old")
+        old = directory.with_name(f"{directory.name}.old-{os.getpid()}")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():
             os.replace(directory, old)
@@ -113,9 +113,10 @@ class KeywordIndex:
         import bm25s
 
         meta = directory / "ids.json"
-        if not meta.exists():
-            return None
-        data = json.loads(meta.read_text())
+        try:
+            data = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            return None  # missing, or swapped out by a writer this instant: rebuilt
         if data.get("version") != version:
             return None
         try:
@@ -125,6 +126,9 @@ class KeywordIndex:
             return None  # saved before term statistics were kept: rebuilt once
         if not data["ids"]:
             return cls([], bm25s.BM25(), stats)
-        retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
+        try:
+            retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
+        except (OSError, ValueError):
+            return None
         return cls(data["ids"], retriever, stats)
 

@@ -358,7 +358,13 @@ def ensure_keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = F
 
 
 def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> KeywordIndex:
-    """The BM25 index for the catalog's current version, loaded or (re)built and saved."""
+    """The BM25 index for the catalog's current version, loaded or (re)built and saved.
+
+    ``rebuild``: a writer (holding :func:`ingest_lock`) rebuilds and saves. A reader (a server
+    loading the collection) that finds the saved copy stale, because a writer is between its
+    catalog commit and its save, builds one in memory and saves it only if no writer holds the
+    lock, so two processes never write the folder at once.
+    """
     version = catalog.version()
     if not rebuild:
         loaded = KeywordIndex.load(settings.keyword_dir, version)
@@ -368,5 +374,12 @@ def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -
     index = KeywordIndex.build(
         [p.id for p in passages], [p.embedding_text() for p in passages], (p.text for p in passages)
     )
-    index.save(settings.keyword_dir, version)
+    if rebuild:
+        index.save(settings.keyword_dir, version)
+        return index
+    try:
+        with ingest_lock(settings.data_dir, wait=0):
+            index.save(settings.keyword_dir, version)
+    except (BusyError, StoreError, OSError):
+        pass  # the writer saves its own; this copy serves from memory meanwhile
     return index
