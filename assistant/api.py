@@ -7,7 +7,7 @@ status in :mod:`assistant.server` (never an error inside a 200).
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from assistant.documents import NotFoundError, TooLargeError
 from assistant.feedback import Feedback
-from assistant.models import Answer, AskRequest, DocumentInfo
+from assistant.models import Answer, AskRequest, DocumentInfo, ErrorBody, ValidationErrorBody
 from assistant.runtime import Runtime
 from assistant.sessions import Session, SessionSummary
 
@@ -73,16 +73,47 @@ def require_key(request: Request, credentials: Credentials) -> None:
         raise ApiKeyError(status.HTTP_403_FORBIDDEN, "wrong API key")
 
 
+#: what each error status means, as the OpenAPI schema tells a client
+WHY = {
+    400: "The body is not well-formed (JSON, multipart), or the document cannot be used",
+    401: "`ASSISTANT_API_KEY` is set and no `Authorization: Bearer` key was sent",
+    403: "The bearer key is not `ASSISTANT_API_KEY`",
+    404: "No such document or session",
+    409: "A corpus document already has that name, or another ingest holds the collection",
+    413: "The upload is larger than `ASSISTANT_MAX_UPLOAD_MB`",
+    422: "The request does not match the schema (`errors` says which fields)",
+    503: "No index yet, or the vector store, embedder or language model is unavailable (`detail` says what to do)",
+}
+
+
+def errors(*codes: int, model: type = ErrorBody) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entries for the error statuses a route can return."""
+    return {c: {"model": ValidationErrorBody if c == 422 else model, "description": WHY[c]} for c in codes}
+
+
+#: what an upload's file part must be: a named text, Markdown, HTML or PDF document (the name's
+#: suffix says which; a nameless, empty or binary part is refused with 400)
+UPLOAD_PART = {
+    "contentType": "text/plain, text/markdown, text/html, application/pdf",
+    "headers": {
+        "Content-Disposition": {
+            "description": "the file's name, with a suffix the loader knows (.txt .md .markdown .html .htm .pdf)",
+            "schema": {"type": "string"},
+            "example": 'form-data; name="file"; filename="notes.txt"',
+        }
+    },
+}
+
 router = APIRouter(prefix="/api", tags=["assistant"])
 
 
-@router.post("/ask", response_model=Answer)
+@router.post("/ask", response_model=Answer, responses=errors(400, 422, 503))
 async def ask(body: AskRequest, rt: RuntimeDep) -> Answer:
     """Answer one question with cited sources (the same JSON as `assistant ask --json`)."""
     return await run_in_threadpool(rt.ask, body.question, body.history, body.top_k)
 
 
-@router.post("/chat", response_model=ChatResponse)
+@router.post("/chat", response_model=ChatResponse, responses=errors(400, 404, 422, 503))
 async def chat(body: ChatRequest, rt: RuntimeDep) -> ChatResponse:
     """Answer within a conversation kept on the server (created when ``session_id`` is absent)."""
     store = rt.sessions
@@ -100,14 +131,14 @@ async def chat(body: ChatRequest, rt: RuntimeDep) -> ChatResponse:
     return ChatResponse(session_id=sid, answer=answer)
 
 
-@router.get("/sessions", response_model=list[SessionSummary])
+@router.get("/sessions", response_model=list[SessionSummary], responses=errors(422))
 def list_sessions(rt: RuntimeDep, limit: int = 50) -> list[SessionSummary]:
     """Recent conversations, most recent first."""
     assert rt.sessions is not None
     return rt.sessions.list(max(1, min(limit, 500)))
 
 
-@router.get("/sessions/{session_id}", response_model=Session)
+@router.get("/sessions/{session_id}", response_model=Session, responses=errors(404))
 def get_session(session_id: str, rt: RuntimeDep) -> Session:
     """One conversation with every answer and its citations."""
     assert rt.sessions is not None
@@ -125,7 +156,8 @@ def list_documents(rt: RuntimeDep) -> list[DocumentInfo]:
 
 @router.post(
     "/documents", response_model=UploadResponse, status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_key)],
+    dependencies=[Depends(require_key)], responses=errors(400, 401, 403, 409, 413, 422, 503),
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"encoding": {"file": UPLOAD_PART}}}}},
 )
 async def upload_document(file: Annotated[UploadFile, File()], rt: RuntimeDep) -> UploadResponse:
     """Add (or replace) one document; it is searchable as soon as this returns."""
@@ -138,14 +170,15 @@ async def upload_document(file: Annotated[UploadFile, File()], rt: RuntimeDep) -
 
 
 @router.delete(
-    "/documents/{source:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_key)]
+    "/documents/{source:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_key)],
+    responses=errors(401, 403, 404, 409, 503),
 )
 async def delete_document(source: str, rt: RuntimeDep) -> None:
     """Remove a document from the collection (an uploaded file is deleted from disk too)."""
     await run_in_threadpool(rt.delete, source)
 
 
-@router.post("/feedback", response_model=FeedbackResponse, status_code=status.HTTP_201_CREATED)
+@router.post("/feedback", response_model=FeedbackResponse, status_code=status.HTTP_201_CREATED, responses=errors(400, 422))
 def feedback(body: Feedback, rt: RuntimeDep) -> FeedbackResponse:
     """Record a thumbs up or down (with an optional comment) on an answer."""
     assert rt.feedback is not None

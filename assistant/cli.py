@@ -260,8 +260,15 @@ def evaluate(
 def bench(
     out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("bench/results.json"),
     only: Annotated[str | None, typer.Option(help="Run one benchmark: ingest, answers, api or llm (the local language model's tokens/s).")] = None,
+    scale: Annotated[bool, typer.Option("--scale", help="Instead: the growth benchmark (1x, 10x and the largest collection python3.11-doc allows; embedded and Chroma server; takes long).")] = False,
 ) -> None:
     """Run the speed and memory benchmarks and write their figures to a JSON file."""
+    if scale:
+        from bench.scale import run
+
+        run(_settings(), out)
+        print(f"figures written to {out}")
+        return
     from bench.run import run_all
 
     if only not in (None, "ingest", "answers", "api", "llm"):

@@ -9,10 +9,11 @@ while a file from the corpus folder stays on disk (the next ``assistant ingest``
 from __future__ import annotations
 
 import re
+import sqlite3
 import unicodedata
 from pathlib import Path
 
-from assistant.errors import AssistantError, DocumentError
+from assistant.errors import AssistantError, BusyError, DocumentError
 from assistant.models import DocumentInfo
 from assistant.settings import Settings
 
@@ -97,9 +98,15 @@ def add_upload(settings: Settings, filename: str, data: bytes) -> tuple[Document
         raise ConflictError(f"{name}: a document of that name is already in the collection; rename the file")
     replaced = existing is not None
     tmp = target.with_name(f".{name}.part")
-    tmp.write_bytes(data)
-    backup = target.read_bytes() if target.exists() else None
-    tmp.replace(target)
+    try:
+        tmp.write_bytes(data)
+        backup = target.read_bytes() if target.exists() else None
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        from index.pipeline import write_error
+
+        raise write_error(exc, settings.data_dir) from exc
     try:
         report = run_ingest(settings, [target])
     except BaseException as exc:
@@ -121,7 +128,7 @@ def add_upload(settings: Settings, filename: str, data: bytes) -> tuple[Document
 def delete_document(settings: Settings, source: str) -> None:
     """Remove ``source`` from the collection. Raises :class:`NotFoundError`."""
     from index.catalog import Catalog
-    from index.pipeline import PENDING, ingest_lock, keyword_index
+    from index.pipeline import PENDING, ingest_lock, keyword_index, write_error
     from index.store.chroma import open_store
 
     if not settings.catalog_path.exists():
@@ -137,12 +144,15 @@ def delete_document(settings: Settings, source: str) -> None:
             record = catalog.document(source)
             if record is None:
                 raise NotFoundError(f"no document named {source!r}")
-            catalog.set_meta(PENDING, "1")  # a kill before the store delete leaves orphans
-            ids = catalog.remove_document(source)
-            if ids:
-                open_store(settings).delete(ids)
-            catalog.delete_meta(PENDING)
-            keyword_index(settings, catalog, rebuild=True)
+            try:
+                catalog.set_meta(PENDING, "1")  # a kill before the store delete leaves orphans
+                ids = catalog.remove_document(source)
+                if ids:
+                    open_store(settings).delete(ids)
+                catalog.delete_meta(PENDING)
+                keyword_index(settings, catalog, rebuild=True)
+            except (sqlite3.OperationalError, OSError) as exc:
+                raise write_error(exc, settings.data_dir) from exc
         finally:
             catalog.close()
     finally:
@@ -153,8 +163,8 @@ def delete_document(settings: Settings, source: str) -> None:
 
 
 def _busy(exc: BaseException) -> BaseException:
-    """The ingest lock raises a bare AssistantError; to a client that is a conflict (409)."""
-    return ConflictError(str(exc)) if type(exc) is AssistantError else exc
+    """Another writer holding the collection past the lock's wait is, to a client, a conflict (409)."""
+    return ConflictError(str(exc)) if isinstance(exc, BusyError) else exc
 
 
 def _record(settings: Settings, source: str):  # type: ignore[no-untyped-def]

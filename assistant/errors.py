@@ -34,3 +34,7 @@ class GeneratorError(AssistantError):
 
 class ConfigError(AssistantError):
     """A setting or prompt template is invalid."""
+
+
+class BusyError(AssistantError):
+    """Another writer (an ingest, an upload, a deletion) holds the collection; names it."""

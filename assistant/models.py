@@ -65,3 +65,37 @@ class DocumentInfo(BaseModel):
     title: str
     date: str | None
     passages: int
+
+
+class FieldProblem(BaseModel):
+    """One field a request got wrong: where (``["body", "question"]``), what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error of the REST API and the page's endpoints: a short code a client can branch on
+    (``not_found``, ``index_not_built``...) and a message that says what went wrong and what to do."""
+
+    error: str
+    detail: str
+
+
+class ValidationErrorBody(ErrorBody):
+    """A request that does not match the schema (422): ``detail`` in one line, ``errors`` per field."""
+
+    errors: list[FieldProblem]
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: int
+
+
+class OpenAIErrorBody(BaseModel):
+    """Errors under ``/v1`` keep the shape OpenAI clients parse (``error.message``)."""
+
+    error: OpenAIErrorDetail

@@ -15,11 +15,11 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from assistant.api import RuntimeDep
+from assistant.api import RuntimeDep, errors
 from assistant.errors import AssistantError
-from assistant.models import Answer, Message
+from assistant.models import Answer, Message, OpenAIErrorBody
 
 MODEL_ID = "offline-assistant"
 
@@ -40,30 +40,49 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+#: the schema's promise that the server keeps: somewhere in ``messages`` is a user message with
+#: text (the question); a request without one is a 400, so the schema says so
+_HAS_QUESTION: dict[str, Any] = {
+    "contains": {
+        "type": "object",
+        "required": ["role", "content"],
+        "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": r"\S"}},
+    }
+}
+
+
 class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")  # temperature, max_tokens...: accepted, not used
 
     model: str = MODEL_ID
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    messages: list[ChatMessage] = Field(min_length=1, json_schema_extra=_HAS_QUESTION)
+    stream: StrictBool = False  # "yes" or 1 is a client's mistake, not a wish to stream
     top_k: int | None = Field(None, ge=1, le=50)
 
 
 def split_messages(messages: list[ChatMessage]) -> tuple[str, list[Message]]:
-    """The question (last message, which must be the user's) and the user/assistant history."""
-    last = messages[-1]
-    question = last.text().strip()
-    if last.role != "user" or not question:
-        raise BadRequest("the last message must be a non-empty user message (the question)")
+    """The question (the last user message with text) and the user/assistant history before it;
+    turns after the question (an assistant's or tool's) have nothing to answer and are left out."""
+    last = next((i for i in range(len(messages) - 1, -1, -1)
+                 if messages[i].role == "user" and messages[i].text().strip()), None)
+    if last is None:
+        raise BadRequest("the messages hold no question: send a user message with text")
     history = [
         Message(role=m.role, content=m.text())  # type: ignore[arg-type]
-        for m in messages[:-1]
+        for m in messages[:last]
         if m.role in ("user", "assistant") and m.text().strip()
     ]
-    return question, history
+    return messages[last].text().strip(), history
 
 
 router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+#: each server-sent event: ``data`` is a ``chat.completion.chunk`` as JSON, or ``[DONE]``
+_STREAM = {"text/event-stream": {"schema": {
+    "type": "object", "required": ["data"],
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"}},
+}}}
 
 
 @router.get("/models")
@@ -72,7 +91,13 @@ def models() -> dict[str, Any]:
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}]}
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions", response_model=None,
+    responses={
+        200: {"description": "A chat completion, or server-sent chunks when `stream` is true", "content": _STREAM},
+        **errors(400, 503, model=OpenAIErrorBody),
+    },
+)
 async def chat_completions(body: ChatCompletionRequest, rt: RuntimeDep) -> dict[str, Any] | StreamingResponse:
     """Chat completion over the collection (``stream: true`` for server-sent events)."""
     question, history = split_messages(body.messages)

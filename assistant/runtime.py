@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 
 from assistant import documents
-from assistant.errors import IndexNotBuiltError
+from assistant.errors import IndexNotBuiltError, StoreError
 from assistant.feedback import FeedbackStore, open_feedback
 from assistant.models import Answer, DocumentInfo, Message
 from assistant.service import Assistant
@@ -21,6 +22,7 @@ from assistant.settings import Settings
 
 Event = tuple[str, "str | Answer"]
 _PIECE = re.compile(r"\S+\s*|\s+")
+STORE_RETRY_S = 2.0  # how soon after a failed attempt the store is tried again
 
 
 class Runtime:
@@ -33,6 +35,8 @@ class Runtime:
         self.sessions: SessionStore | None = None
         self.feedback: FeedbackStore | None = None
         self._reload = threading.Lock()
+        self._next_try = 0.0  # set when the store failed to open: no new attempt before then
+        self.store_down = False  # the last load failed because the vector store did not answer
 
     def start(self) -> None:
         """Open the stores and load the models (blocking: call it from a worker thread)."""
@@ -57,9 +61,15 @@ class Runtime:
         try:
             bot = Assistant.from_settings(self.settings, like=self.assistant)
         except IndexNotBuiltError as exc:
-            self.assistant, self.problem = None, str(exc)
+            self.assistant, self.problem, self.store_down = None, str(exc), False
             return
-        self.assistant, self.problem = bot, None
+        except StoreError as exc:
+            # the Chroma server is away: keep what was loaded (its answers say the store is
+            # unavailable until it is back) and try again a little later, not on every request
+            self.problem, self.store_down = str(exc), True
+            self._next_try = time.monotonic() + STORE_RETRY_S
+            return
+        self.assistant, self.problem, self.store_down = bot, None, False
 
     def _committed(self) -> int | None:
         """The collection's commit counter now (any writer bumps it: this app, a CLI ingest,
@@ -75,7 +85,9 @@ class Runtime:
         answering from the previous state instead of waiting."""
         bot = self.assistant
         now = self._committed()
-        if now is None or (bot is not None and now == bot.version):
+        if now is None or (bot is not None and now == bot.version and self.problem is None):
+            return bot
+        if time.monotonic() < self._next_try:  # the store failed to open a moment ago
             return bot
         if self._reload.acquire(blocking=bot is None):
             try:
@@ -88,8 +100,31 @@ class Runtime:
     def require(self) -> Assistant:
         bot = self.current()
         if bot is None:
+            if self.store_down:
+                raise StoreError(self.problem or "the vector store is unavailable")
             raise IndexNotBuiltError(self.problem or f"no index at {self.settings.data_dir}: run `assistant ingest` first")
         return bot
+
+    def health(self) -> dict[str, object]:
+        """What ``/healthz`` reports: whether an index is loaded and whether its store answers
+        now (a Chroma server is asked for a heartbeat), with the problem and what to do."""
+        bot = self.current()
+        problem, down = self.problem, self.store_down
+        if bot is not None and not down:
+            check = getattr(bot.retriever.store, "check", None)
+            try:
+                if check is not None:
+                    check()
+            except StoreError as exc:
+                problem, down = str(exc), True
+        return {
+            "status": "degraded" if down else "ok",
+            "index": bot is not None,
+            "documents": len(bot.titles) if bot is not None else 0,
+            "generator": getattr(bot.generator, "name", None) if bot is not None else None,
+            "store": "unavailable" if down else ("ok" if bot is not None else None),
+            "problem": problem,
+        }
 
     # --- answering -------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:

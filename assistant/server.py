@@ -30,9 +30,12 @@ STATUS = {
     "BadRequest": (400, "invalid_request"),
     "NotFoundError": (404, "not_found"),
     "ConflictError": (409, "conflict"),
+    "BusyError": (409, "conflict"),
     "TooLargeError": (413, "too_large"),
     "ConfigError": (500, "config_error"),
 }
+#: framework errors (routing, body parsing) -> short error type
+HTTP_KINDS = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
@@ -47,7 +50,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from assistant import api, openai_api, ui
+    from assistant import api, contract, openai_api, ui
     from assistant.errors import AssistantError
     from assistant.runtime import Runtime
 
@@ -91,15 +94,28 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in exc.errors()
         )
-        status = 400 if request.url.path.startswith("/v1/") else 422
-        return error(request, status, "invalid_request", problems)
+        if request.url.path.startswith("/v1/"):  # OpenAI answers a malformed request with 400
+            return error(request, 400, "invalid_request", problems)
+        fields = [{"loc": [p if isinstance(p, int) else str(p) for p in e["loc"]], "msg": str(e["msg"]), "type": str(e["type"])}
+                  for e in exc.errors()]
+        return JSONResponse({"error": "invalid_request", "detail": problems, "errors": fields}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error(request, exc.status_code, "http_error", str(exc.detail))
+        kind = HTTP_KINDS.get(exc.status_code, "http_error")
+        response = error(request, exc.status_code, kind, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.middleware("http")
     async def upload_limit(request: Request, call_next: Any) -> Any:
+        allowed = contract.allowed_methods(app, request.url.path)
+        if allowed and request.method not in allowed:
+            # without this the page mounted at / would answer 404 for e.g. PUT /api/ask
+            response = error(request, 405, "method_not_allowed", f"{request.method} is not allowed here; use {', '.join(allowed)}")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         # refuse an oversized upload before its body is read and spooled to disk
         if request.method == "POST" and request.url.path == "/api/documents":
             length = request.headers.get("content-length", "")
@@ -112,18 +128,14 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:
-        """Liveness, and whether an index is loaded (the collection as last committed)."""
-        bot = runtime.current()
-        return {
-            "status": "ok",
-            "index": bot is not None,
-            "documents": len(bot.titles) if bot is not None else 0,
-            "generator": getattr(bot.generator, "name", None) if bot is not None else None,
-            "problem": runtime.problem,
-        }
+        """Liveness, whether an index is loaded (the collection as last committed), and whether
+        its vector store answers: ``status`` is ``degraded`` and ``problem`` says what to do when
+        a Chroma server is away (the app reconnects by itself)."""
+        return runtime.health()
 
     app.include_router(api.router)
     app.include_router(openai_api.router)
+    contract.install(app, keyed=bool(settings.api_key and settings.api_key.get_secret_value()))
     blocks = ui.build(runtime)
     return gr.mount_gradio_app(
         app, blocks, path="/", footer_links=["api"], run_history=False, ssr_mode=False, mcp_server=False,

@@ -100,8 +100,9 @@ class Assistant:
         from index.pipeline import keyword_index
         from index.store.chroma import open_store
 
+        store = open_store(settings)  # first: an unreachable Chroma server fails before a model loads
         embedder = like.retriever.embedder if like is not None else make_embedder(settings)
-        retriever = Retriever(catalog, open_store(settings), keyword_index(settings, catalog), embedder, settings.candidates)
+        retriever = Retriever(catalog, store, keyword_index(settings, catalog), embedder, settings.candidates)
         if settings.rerank:
             from assistant.engine.rerank import Reranker
 

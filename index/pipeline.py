@@ -7,17 +7,22 @@ bytes, same pipeline settings) are skipped; files gone from an ingested folder a
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
+import logging
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
-from assistant.errors import AssistantError, DocumentError, StoreError
+from assistant.errors import BusyError, DocumentError, StoreError
 from assistant.settings import Settings
 from index import loaders, structure
 from index.catalog import Catalog, DocumentRecord
@@ -31,6 +36,8 @@ PIPELINE_VERSION = "8"
 PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors  # bump when cleaning/splitting changes, so every document is redone
 
 ProgressFn = Callable[[int, int], None]
+LOCK_WAIT_S = 60.0  # how long a second writer waits for the first before it gives up
+_log = logging.getLogger("index.ingest")
 
 
 @dataclass
@@ -89,18 +96,100 @@ def signature(settings: Settings, embedder_name: str) -> str:
 
 
 @contextmanager
-def ingest_lock(data_dir: Path) -> Iterator[None]:
-    """One ingest at a time per data dir (a second one fails fast with a clear message)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "ingest.lock", "w") as fh:
+def ingest_lock(data_dir: Path, wait: float | None = None) -> Iterator[None]:
+    """One writer at a time per data dir (an ingest, an upload, a deletion, in any process).
+
+    A second writer waits up to ``wait`` seconds (default :data:`LOCK_WAIT_S`), saying once on
+    stderr whom it waits for, then gives up with :class:`BusyError` naming the holder. The lock
+    is the kernel's (``flock``): a writer that is killed releases it.
+    """
+    wait = LOCK_WAIT_S if wait is None else wait
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(data_dir / "ingest.lock", "a+")  # noqa: SIM115 - closed below; "a+": never truncate the holder's note
+    except OSError as exc:
+        raise write_error(exc, data_dir) from exc
+    with fh:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(fh)
+                if time.monotonic() >= deadline:
+                    raise BusyError(
+                        f"another ingest is running on {data_dir} ({holder}); gave up after {wait:g} s: "
+                        "wait for it to finish and run this again"
+                    ) from None
+                if not told:
+                    _log.warning("waiting for another ingest on %s (%s) to finish (at most %g s) ...", data_dir, holder, wait)
+                    told = True
+                time.sleep(min(0.2, max(deadline - time.monotonic(), 0.01)))
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AssistantError(f"another ingest is running on {data_dir}; wait for it to finish") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}\n")
+            fh.flush()
+        except OSError:
+            pass  # the note is for messages only; the lock itself is held
         yield
 
 
+def _holder(fh: IO[str]) -> str:
+    try:
+        fh.seek(0)
+        return fh.read().strip() or "pid unknown"
+    except OSError:
+        return "pid unknown"
+
+
+def write_error(exc: BaseException, data_dir: Path) -> StoreError:
+    """A failed write under the data dir as a :class:`StoreError` that says what to do: a full
+    disk, a read-only or unwritable data dir; anything else is passed on with its own text."""
+    text = " ".join(str(exc).split())
+    code = getattr(exc, "errno", None)
+    low = text.lower()
+    if code == errno.ENOSPC or "disk is full" in low or "no space left" in low:
+        return StoreError(
+            f"no space left on the disk holding {data_dir} ({text}): free some space and run the ingest again; "
+            "every document is as it was before this run or fully replaced, never half-written"
+        )
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in low or "read-only" in low or "permission denied" in low:
+        return StoreError(
+            f"the data dir {data_dir} is not writable ({text}): make it writable or point ASSISTANT_DATA_DIR "
+            "at a folder that is; the collection in it is unchanged"
+        )
+    return StoreError(f"writing the collection in {data_dir} failed: {text}")
+
+
 def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    catalog: Catalog,
+    store_factory: Callable[[], VectorStore],
+    embedder_factory: Callable[[], Embedder],
+    embedder_name: str,
+    on_progress: ProgressFn | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+) -> IngestReport:
+    """Bring the collection in line with ``paths`` (see :func:`_ingest`). A write that fails (a
+    full disk, a read-only data dir) raises :class:`StoreError` saying so; every document is
+    then in its previous or its new version (the catalog's transactions), the vectors of an
+    unfinished one are orphans the next run deletes."""
+    try:
+        return _ingest(paths, settings, catalog, store_factory, embedder_factory, embedder_name, on_progress, count_tokens)
+    except (sqlite3.OperationalError, OSError) as exc:
+        raise write_error(exc, settings.data_dir) from exc
+    except StoreError as exc:
+        named = write_error(exc, settings.data_dir)
+        if str(named).startswith(("no space", "the data dir")):
+            raise named from exc
+        raise
+
+
+def _ingest(
     paths: Sequence[Path],
     settings: Settings,
     catalog: Catalog,
@@ -269,13 +358,28 @@ def ensure_keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = F
 
 
 def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> KeywordIndex:
-    """The BM25 index for the catalog's current version, loaded or (re)built and saved."""
+    """The BM25 index for the catalog's current version, loaded or (re)built and saved.
+
+    ``rebuild``: a writer (holding :func:`ingest_lock`) rebuilds and saves. A reader (a server
+    loading the collection) that finds the saved copy stale, because a writer is between its
+    catalog commit and its save, builds one in memory and saves it only if no writer holds the
+    lock, so two processes never write the folder at once.
+    """
     version = catalog.version()
     if not rebuild:
         loaded = KeywordIndex.load(settings.keyword_dir, version)
         if loaded is not None:
             return loaded
     passages = catalog.passages()
-    index = KeywordIndex.build([p.id for p in passages], [p.embedding_text() for p in passages])
-    index.save(settings.keyword_dir, version)
+    index = KeywordIndex.build(
+        [p.id for p in passages], [p.embedding_text() for p in passages], (p.text for p in passages)
+    )
+    if rebuild:
+        index.save(settings.keyword_dir, version)
+        return index
+    try:
+        with ingest_lock(settings.data_dir, wait=0):
+            index.save(settings.keyword_dir, version)
+    except (BusyError, StoreError, OSError):
+        pass  # the writer saves its own; this copy serves from memory meanwhile
     return index

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -173,3 +174,97 @@ def test_cli_ingest_with_unreachable_server_exits_2(tmp_path: Path, model_cache:
         and lines[0].startswith("error: cannot open the Chroma collection")
         and url in lines[0]
     )
+
+
+class ChromaProcess:
+    """A `chroma run` that a test can stop and start again on the same port and data."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        self.path, self.port = path, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.path.with_suffix(".log"), "ab")  # noqa: SIM115 - the child holds it
+        self.proc = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.path.with_suffix(".log").read_text()[-2000:]
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        pytest.fail("chroma server did not answer its heartbeat within 60 s")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+def _until(check: Any, seconds: float = 30) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        got = check()
+        if got or time.monotonic() > deadline:
+            return got
+        time.sleep(0.3)
+
+
+@pytest.mark.slow
+def test_the_app_says_when_chroma_is_away_and_recovers_by_itself(tmp_path: Path, model_cache: Path) -> None:
+    """Chroma down at start: the app starts, /healthz says so, answers are 503 naming the URL
+    and what to do; Chroma started: answers come back without a restart. The same mid-run."""
+    from tests.live import live_server
+
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma CLI at {CHROMA}")
+    chroma = ChromaProcess(tmp_path / "server-data", _free_port())
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(sorted(CORPUS.iterdir())[0], corpus)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path / "storage", model_cache=model_cache, chroma_url=chroma.url
+    )
+    question = {"question": "How many international standards did China lead during the 14th Five-Year Plan?"}
+    try:
+        chroma.start()
+        assert run_ingest(settings, [corpus]).failed == []
+        chroma.stop()
+
+        with live_server(settings) as url:
+            health = httpx.get(f"{url}/healthz", timeout=30).json()
+            assert health["status"] == "degraded" and health["store"] == "unavailable"
+            assert chroma.url in health["problem"]
+            r = httpx.post(f"{url}/api/ask", json=question, timeout=30)
+            assert r.status_code == 503 and r.json()["error"] == "store_unavailable"
+            assert chroma.url in r.json()["detail"] and "chroma run" in r.json()["detail"]
+
+            chroma.start()
+            back = _until(lambda: httpx.post(f"{url}/api/ask", json=question, timeout=60).status_code == 200)
+            assert back, "the app did not reconnect to Chroma by itself"
+            assert httpx.get(f"{url}/healthz", timeout=30).json()["status"] == "ok"
+
+            chroma.stop()  # mid-run
+            r = httpx.post(f"{url}/api/ask", json=question, timeout=30)
+            assert r.status_code == 503 and chroma.url in r.json()["detail"]
+            assert httpx.get(f"{url}/healthz", timeout=30).json()["store"] == "unavailable"
+            openai = httpx.post(f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": question["question"]}]}, timeout=30)
+            assert openai.status_code == 503 and chroma.url in openai.json()["error"]["message"]
+
+            chroma.start()
+            r = _until(lambda: httpx.post(f"{url}/api/ask", json=question, timeout=60))
+            assert r.status_code == 200 and "1,079" in r.json()["answer"]
+            assert httpx.get(f"{url}/healthz", timeout=30).json()["status"] == "ok"
+    finally:
+        chroma.stop()

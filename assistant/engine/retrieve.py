@@ -20,7 +20,7 @@ import numpy as np
 from assistant.engine.query import Query, analyse
 from index.catalog import Catalog
 from index.embed.base import Embedder
-from index.keyword import KeywordIndex
+from index.keyword import KeywordIndex, count_terms
 from index.split import Passage
 from index.store.base import VectorStore
 from index.text import terms
@@ -28,6 +28,7 @@ from index.text import terms
 RRF_K = 60
 DUPLICATE_OVERLAP = 0.8
 RERANK_POOL = 20  # fused candidates the rerank stage reorders
+TERMS_CACHE = 20_000  # passages whose term sets are kept between questions
 
 
 @dataclass
@@ -65,10 +66,25 @@ class Retriever:
         self.keyword = keyword
         self.embedder = embedder
         self.candidates = candidates
-        self.passages: dict[str, Passage] = {p.id: p for p in catalog.passages()}
+        self._all: dict[str, Passage] | None = None
         self._terms: dict[str, frozenset[str]] = {}
         self._idf: dict[str, float] | None = None
         self.reranker: Reranks | None = None
+
+    @property
+    def passages(self) -> dict[str, Passage]:
+        """Every live passage, read from the catalog on first use. Answering never needs it (it
+        reads the hits' texts only); the evaluation's baselines do."""
+        if self._all is None:
+            self._all = {p.id: p for p in self.catalog.passages()}
+        return self._all
+
+    def live(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """The passages the catalog lists among ``ids`` (an orphan vector from an interrupted
+        ingest, or a passage deleted since, is not among them), texts read for these only."""
+        if self._all is not None:
+            return {i: self._all[i] for i in ids if i in self._all}
+        return {p.id: p for p in self.catalog.passages(list(dict.fromkeys(ids)))}
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
@@ -76,7 +92,8 @@ class Retriever:
     def dense(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         # over-fetch a little: orphans from an interrupted ingest are filtered out here
         got = self.store.query(vector, k + 8)
-        return [(i, s) for i, s in got if i in self.passages][:k]
+        live = self.live([i for i, _ in got])
+        return [(i, s) for i, s in got if i in live][:k]
 
     def retrieve(self, query: str | Query, k: int) -> list[Hit]:
         """The ``k`` best distinct passages for ``query``, best first."""
@@ -95,38 +112,44 @@ class Retriever:
 
     def fused(self, query: str, vector: np.ndarray | None = None) -> list[Hit]:
         """Every candidate of either retriever, fused by reciprocal rank and collapsed."""
-        if not self.passages:
-            return []
         if vector is None:
             vector = self.embed_query(query)
-        dense = self.dense(vector, self.candidates)
-        keyword = [(i, s) for i, s in self.keyword.search(query, self.candidates) if i in self.passages]
+        got = self.store.query(vector, self.candidates + 8)  # over-fetch: orphans are dropped
+        found = self.keyword.search(query, self.candidates)
+        live = self.live([i for i, _ in got] + [i for i, _ in found])
+        if not live:
+            return []
+        dense = [(i, s) for i, s in got if i in live][: self.candidates]
+        keyword = [(i, s) for i, s in found if i in live]
         hits: dict[str, Hit] = {}
         for rank, (pid, sim) in enumerate(dense):
-            h = hits.setdefault(pid, Hit(self.passages[pid], 0.0))
+            h = hits.setdefault(pid, Hit(live[pid], 0.0))
             h.dense, h.dense_rank = sim, rank
             h.score += 1.0 / (RRF_K + rank + 1)
         for rank, (pid, bm) in enumerate(keyword):
-            h = hits.setdefault(pid, Hit(self.passages[pid], 0.0))
+            h = hits.setdefault(pid, Hit(live[pid], 0.0))
             h.keyword, h.keyword_rank = bm, rank
             h.score += 1.0 / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)
         return self.collapse(ranked)
 
     def idf(self) -> dict[str, float]:
-        """Inverse document frequency of every term over the collection's passages (BM25's)."""
+        """Inverse document frequency of every term over the collection's passages (BM25's),
+        from the document frequencies saved with the keyword index (counted once, at ingest)."""
         if self._idf is None:
-            df: dict[str, int] = {}
-            for p in self.passages.values():
-                for t in self.passage_terms(p):
-                    df[t] = df.get(t, 0) + 1
-            n = max(len(self.passages), 1)
+            stats = self.keyword.term_stats
+            if stats is None:  # an index saved before it kept them: count now
+                stats = count_terms(p.text for p in self.passages.values())
+            n, df = stats
+            n = max(n, 1)
             self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         return self._idf
 
     def passage_terms(self, passage: Passage) -> frozenset[str]:
         got = self._terms.get(passage.id)
         if got is None:
+            if len(self._terms) >= TERMS_CACHE:  # the hits of many questions, not the collection
+                self._terms.clear()
             got = frozenset(terms(passage.text))
             self._terms[passage.id] = got
         return got
