@@ -116,9 +116,9 @@ async def chat_completions(body: ChatCompletionRequest, rt: RuntimeDep) -> dict[
             "citations": _citations(answer),
             "abstained": answer.abstained,
         }
-    # the final answer's text, in pieces: the live draft may be renumbered or refused at the
-    # end, and an OpenAI client cannot take back deltas it has already shown
-    events = rt.stream(question, history, body.top_k, live=False)
+    # only what the final answer keeps, each sentence as soon as it is written and verified: an
+    # OpenAI client cannot take back deltas it has already shown
+    events = rt.stream(question, history, body.top_k, verified=True)
     # the stream opens at once with the role chunk (a language model takes seconds before the
     # verified text exists); a failure after that is sent in-band, as OpenAI's own streams do
     return StreamingResponse(

@@ -131,7 +131,8 @@ class Runtime:
         return self.require().ask(question, history, top_k)
 
     def stream(
-        self, question: str, history: Sequence[Message] = (), top_k: int | None = None, live: bool = True
+        self, question: str, history: Sequence[Message] = (), top_k: int | None = None, live: bool = True,
+        verified: bool = False,
     ) -> Iterator[Event]:
         """``("delta", text)`` pieces, then ``("answer", Answer)``.
 
@@ -139,10 +140,15 @@ class Runtime:
         when it has one). The draft is unverified: markers may be renumbered or the answer
         replaced by a refusal at the end, so a live consumer must show the final answer in its
         place (the page does). ``live=False`` hands out the final answer's own text in pieces,
-        for clients that simply concatenate the deltas (the OpenAI-compatible stream).
+        for clients that simply concatenate the deltas. ``verified``: live, but only what the
+        final answer keeps, sentence by sentence as the model completes each (the
+        OpenAI-compatible stream: its deltas add up to the answer).
         """
         bot = self.require()
         own = getattr(bot, "ask_stream", None)
+        if verified and own is not None:
+            yield from own(question, history, top_k, verified=True)
+            return
         if live and own is not None:
             yield from own(question, history, top_k)
             return

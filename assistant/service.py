@@ -13,6 +13,7 @@ calls this one path.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,18 +33,21 @@ from assistant.errors import IndexNotBuiltError
 from assistant.generators.base import Condenser, Draft, Generator
 from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.llm import could_be_refusal, to_draft
-from assistant.generators.verify import Verification, verify_draft
+from assistant.generators.verify import Verification, verify, verify_draft
 from assistant.models import Answer, Citation, Message, Timings
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from index.catalog import Catalog
+from index.text import sentence_spans
 from index.units import PassageUnit
 
 RELATED = 3
 
 StreamEvent = tuple[Literal["delta"], str] | tuple[Literal["answer"], Answer]
-# set only inside ask_stream's worker thread: where the draft's text goes as it is generated
+# set only inside ask_stream's worker thread: where the draft's text goes as it is generated,
+# and whether only verified, renumbered sentences may go there
 _STREAM_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("stream_sink", default=None)
+_STREAM_VERIFIED: ContextVar[bool] = ContextVar("stream_verified", default=False)
 
 
 @dataclass
@@ -181,7 +185,7 @@ class Assistant:
         return Part(q, hits, sources, ranked, evidence, abstain)
 
     def ask_stream(
-        self, question: str, history: Sequence[Message] = (), top_k: int | None = None
+        self, question: str, history: Sequence[Message] = (), top_k: int | None = None, verified: bool = False
     ) -> Iterator[StreamEvent]:
         """:meth:`ask`, streamed for a chat UI or an SSE endpoint: ``("delta", text)`` pieces of
         the generator's draft as they arrive, then one ``("answer", Answer)``.
@@ -189,6 +193,9 @@ class Assistant:
         The deltas are the *unverified* draft (a refusal token is never sent); the final answer
         is authoritative: verified, markers renumbered, or the refusal with related passages.
         A UI shows the deltas while they come and then replaces them with ``answer.answer``.
+        ``verified``: send only what the final answer keeps, each sentence once it is complete,
+        checked against its sources and renumbered, so the deltas add up to ``answer.answer``
+        (for a client that cannot take back what it has shown, such as an OpenAI SDK stream).
         Errors (e.g. :class:`GeneratorError`) are raised from the iterator, as from ``ask``.
 
         >>> for kind, value in bot.ask_stream("How many standards?"):  # doctest: +SKIP
@@ -199,12 +206,14 @@ class Assistant:
         def work() -> None:
             # a new thread starts with an empty context: the sink is seen by this ask only
             _STREAM_SINK.set(lambda piece: events.put(("delta", piece)))
+            _STREAM_VERIFIED.set(verified)
             try:
                 events.put(("answer", self.ask(question, history, top_k)))
             except BaseException as exc:  # handed to the consumer, raised there
                 events.put(("error", exc))
 
         threading.Thread(target=work, name="ask-stream", daemon=True).start()
+        sent = ""
         while True:
             kind, value = events.get()
             if kind == "error":
@@ -212,9 +221,16 @@ class Assistant:
                 raise value
             if kind == "delta":
                 assert isinstance(value, str)
+                sent += value
                 yield ("delta", value)
             else:
                 assert isinstance(value, Answer)
+                # what the verified stream has not sent yet: all of an extractive answer or of
+                # a refusal, nothing of a model's answer whose sentences all went out
+                if verified and value.answer.startswith(sent.strip()) and value.answer != sent.strip():
+                    rest = value.answer[len(sent.strip()):]
+                    for piece in re.findall(r"\S+\s*|\s+", rest if sent else rest.lstrip()):
+                        yield ("delta", piece)
                 yield ("answer", value)
                 return
 
@@ -247,12 +263,15 @@ class Assistant:
             if missing and len(parts) > 1:
                 text += "\n\n" + " ".join(self.not_found.render(question=m) for m in missing)
             draft = Draft(text)
-            if sink is not None:
+            if sink is not None and not _STREAM_VERIFIED.get():  # a verified stream sends the final text
                 for piece in self.generator.pieces(draft.text):
                     sink(piece)
             return draft, composed.used
         if sink is None:
             draft = self.generator.generate(q.text, sources, history)
+        elif _STREAM_VERIFIED.get():
+            relay = _VerifiedRelay(sources, self.retriever.embedder.embed, sink)
+            draft = to_draft(relay.run(self.generator.stream(q.text, sources, history)))
         else:
             draft = to_draft(_relay(self.generator.stream(q.text, sources, history), sink))
         draft, self.last_verification = verify_draft(draft, sources, self.retriever.embedder.embed)
@@ -300,6 +319,42 @@ def _with_evidence(parts: Sequence[Part], sources: Sequence[Source]) -> list[Sou
             if c.text not in texts:
                 texts.append(c.text)
     return [replace(s, evidence=tuple(picked.get(s.passage.id, ()))) for s in sources]
+
+
+class _VerifiedRelay:
+    """A model's streamed draft passed on sentence by sentence, each once it is complete and
+    only as the final answer will hold it: checked against the sources it cites (the verifier
+    judges every sentence on its own) and renumbered in order of first use."""
+
+    def __init__(self, sources: Sequence[Source], embed: Callable[[Sequence[str]], object], sink: Callable[[str], None]) -> None:
+        self.sources, self.embed, self.sink = sources, embed, sink
+        self.kept: list[str] = []
+        self.sent = ""
+
+    def run(self, pieces: Iterator[str]) -> str:
+        text, done = "", 0
+        for piece in pieces:
+            text += piece
+            spans = sentence_spans(text)
+            for a, b in spans[:-1]:  # the last sentence may still be growing
+                if a >= done:
+                    self._take(text[a:b])
+                    done = b
+        for a, b in sentence_spans(text):
+            if a >= done:
+                self._take(text[a:b])
+        return text
+
+    def _take(self, sentence: str) -> None:
+        checked = verify(sentence, self.sources, self.embed)  # type: ignore[arg-type]
+        if checked.abstained:
+            return
+        self.kept.append(checked.text)
+        rewritten, _ = citations.resolve(" ".join(self.kept), self.sources)
+        if rewritten.startswith(self.sent):
+            piece, self.sent = rewritten[len(self.sent):], rewritten
+            if piece.strip():
+                self.sink(piece)
 
 
 def _renumbered(c: Candidate, source: int) -> Candidate:

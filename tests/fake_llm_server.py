@@ -33,7 +33,8 @@ class Reply:
     text: str | Callable[[dict[str, Any]], str] = ""
     status: int = 200
     delay: float = 0.0
-    stall: float = 0.0  # a pause after the first streamed piece (a model that hangs mid-answer)
+    stall: float = 0.0  # a pause after the first streamed piece (a model that hangs mid-answer)...
+    stall_after: int = 0  # ...or after this many pieces (a model that thinks between sentences)
 
     def render(self, body: dict[str, Any]) -> str:
         return self.text(body) if callable(self.text) else self.text
@@ -144,7 +145,7 @@ def _handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             self._start(200, "text/event-stream")
             for i, piece in enumerate(pieces(text)):
                 self._send_event({"content": piece, "role": "assistant"}, model, None)
-                if i == 0 and reply.stall:
+                if i == reply.stall_after and reply.stall:
                     time.sleep(reply.stall)
             self._send_event({}, model, "stop")
             self.wfile.write(b"data: [DONE]\n\n")

@@ -327,6 +327,36 @@ def test_ask_stream_yields_the_draft_then_the_verified_answer(make_bot, server) 
 
 
 @pytest.mark.slow
+def test_a_verified_stream_sends_each_kept_sentence_before_the_model_ends_and_adds_up_to_the_answer(
+    make_bot, server
+) -> None:  # type: ignore[no-untyped-def]
+    # a supported sentence, an unsupported one, then a pause before the model's last words
+    words = len((CLAIM + " [1]. Bananas grow on the Moon [1]. ").split())
+    server.script(Reply(citing(CLAIM + " [{n}]. Bananas grow on the Moon [{n}]. " + CLAIM + " again [{n}]."),
+                        stall=1.5, stall_after=words + 1))
+    started = time.monotonic()
+    arrivals, events = [], []
+    for kind, value in make_bot(llm_timeout="5").ask_stream(QUESTION, verified=True):
+        arrivals.append(time.monotonic() - started)
+        events.append((kind, value))
+    final = events[-1][1]
+    assert isinstance(final, Answer) and not final.abstained
+    deltas = [v for k, v in events if k == "delta"]
+    assert "".join(deltas).strip() == final.answer  # nothing to take back
+    assert "Bananas" not in "".join(deltas) and deltas[0].startswith(CLAIM) and "[1]" in deltas[0]
+    assert arrivals[-1] - arrivals[0] > 1.0  # the first sentence went out while the model paused
+
+
+@pytest.mark.slow
+def test_a_verified_stream_of_a_refusal_or_an_extractive_answer_is_the_final_text(make_bot, server, assistant_bot) -> None:  # type: ignore[no-untyped-def]
+    server.script(Reply("NOT_IN_SOURCES"))
+    events = list(make_bot().ask_stream(QUESTION, verified=True))
+    assert events[-1][1].abstained and "".join(v for k, v in events if k == "delta") == events[-1][1].answer
+    events = list(assistant_bot.ask_stream(QUESTION, verified=True))
+    assert "".join(v for k, v in events if k == "delta") == events[-1][1].answer
+
+
+@pytest.mark.slow
 def test_a_stream_that_stalls_fails_within_the_timeout(make_bot, server) -> None:  # type: ignore[no-untyped-def]
     server.script(Reply(CLAIM + " [1].", stall=4))
     bot = make_bot(llm_retries="1")
