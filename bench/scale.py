@@ -244,8 +244,9 @@ def _save(out_path: Path, figures: dict[str, Any]) -> None:
 
 
 def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
-        modes: tuple[str, ...] = ("embedded", "server")) -> dict[str, Any]:
-    """Build and measure every size in every mode; merge the figures into ``out_path``."""
+        modes: tuple[str, ...] = ("embedded", "server"), only: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Build and measure every size (or the ``only`` ones: ``1x``, ``10x``, ``max``) in every
+    mode; merge the figures into ``out_path``."""
     from eval.dataset import collections
     from eval.runner import DEFAULT_COLLECTION
 
@@ -270,6 +271,8 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
         for name, extra in sizes:
+            if only and name not in only:
+                continue
             corpus = _corpus(base, extra, work / f"corpus-{name}")
             for mode in modes:
                 key = f"{name}/{mode}"
