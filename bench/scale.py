@@ -244,8 +244,9 @@ def _save(out_path: Path, figures: dict[str, Any]) -> None:
 
 
 def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
-        modes: tuple[str, ...] = ("embedded", "server")) -> dict[str, Any]:
-    """Build and measure every size in every mode; merge the figures into ``out_path``."""
+        modes: tuple[str, ...] = ("embedded", "server"), only: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Build and measure every size (or the ``only`` ones: ``1x``, ``10x``, ``max``) in every
+    mode; merge the figures into ``out_path``."""
     from eval.dataset import collections
     from eval.runner import DEFAULT_COLLECTION
 
@@ -270,6 +271,8 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
         for name, extra in sizes:
+            if only and name not in only:
+                continue
             corpus = _corpus(base, extra, work / f"corpus-{name}")
             for mode in modes:
                 key = f"{name}/{mode}"
@@ -283,6 +286,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
                 chroma = None
                 if mode == "server":
                     chroma, env["ASSISTANT_CHROMA_URL"] = _chroma_server(work / f"chroma-{name}")
+                load_before = os.getloadavg()[0]  # comparable only on an idle machine: recorded
                 try:
                     wall, rss, stdout, _ = _run([sys.executable, "-c", _INGEST_CHILD, str(corpus)], env, ROOT)
                     got = json.loads(stdout.strip().splitlines()[-1])
@@ -303,6 +307,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
                 finally:
                     if chroma is not None:
                         _stop(chroma)
+                run_fig["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
                 figures["runs"][key] = run_fig
                 say(f"  {json.dumps(run_fig)}")
                 _save(out_path, figures)
@@ -314,6 +319,9 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
         base_rate = figures["runs"].get(f"1x/{key.split('/')[1]}", {}).get("ingest_passages_per_s")
         if base_rate and fig.get("ingest_passages_per_s"):
             fig["ingest_rate_vs_1x"] = round(fig["ingest_passages_per_s"] / base_rate, 2)
+        base_embed = figures["runs"].get(f"1x/{key.split('/')[1]}", {}).get("embed_passages_per_s")
+        if base_embed and fig.get("embed_passages_per_s"):  # model compute alone: shows contention
+            fig["embed_rate_vs_1x"] = round(fig["embed_passages_per_s"] / base_embed, 2)
     _save(out_path, figures)
     return figures
 

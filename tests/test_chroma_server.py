@@ -268,3 +268,37 @@ def test_the_app_says_when_chroma_is_away_and_recovers_by_itself(tmp_path: Path,
             assert httpx.get(f"{url}/healthz", timeout=30).json()["status"] == "ok"
     finally:
         chroma.stop()
+
+
+@pytest.mark.slow
+def test_two_servers_on_a_chroma_server_see_each_others_changes(tmp_path: Path, model_cache: Path) -> None:
+    """Chroma server mode: what one app server uploads or deletes, the other answers from on
+    its next request (the shared data dir's catalog is the commit point, Chroma holds vectors)."""
+    from tests.live import live_server
+
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma CLI at {CHROMA}")
+    chroma = ChromaProcess(tmp_path / "server-data", _free_port())
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(sorted(CORPUS.iterdir())[0], corpus)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path / "storage", model_cache=model_cache, chroma_url=chroma.url
+    )
+    doc = (b"# Zorblax maintenance guide\n\nThe zorblax reactor is cooled by purple quartz crystals "
+           b"mined in Vellmar. Technicians replace the quartz crystals every eleven weeks.\n")
+    question = {"question": "What cools the zorblax reactor?"}
+    try:
+        chroma.start()
+        assert run_ingest(settings, [corpus]).failed == []
+        with live_server(settings) as one, live_server(settings) as two:
+            assert httpx.post(f"{two}/api/ask", json=question, timeout=60).json()["abstained"]
+            r = httpx.post(f"{one}/api/documents", files={"file": ("zorblax.md", doc, "text/markdown")}, timeout=120)
+            assert r.status_code == 201, r.text
+            a = httpx.post(f"{two}/api/ask", json=question, timeout=60).json()
+            assert not a["abstained"] and "Vellmar" in a["answer"] and a["citations"][0]["source"] == "zorblax.md"
+            assert httpx.delete(f"{two}/api/documents/zorblax.md", timeout=120).status_code == 204
+            a = httpx.post(f"{one}/api/ask", json=question, timeout=60).json()
+            assert all(c["source"] != "zorblax.md" for c in a["citations"])
+    finally:
+        chroma.stop()
