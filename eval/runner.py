@@ -245,6 +245,7 @@ def regressions(data: dict, baseline: dict) -> list[str]:  # type: ignore[type-a
         now = {f"{r['item_id']}#{r['turn']}": TurnResult(**r).correct for r in coll["results"]}
         flipped = sorted(k for k, ok in was.items() if ok and not now.get(k, False))
         for split in ("dev", "test"):
+            turns = [r for r in coll["results"] if r["split"] == split]
             for metric, tol in GATED.items():
                 before = base["metrics"].get(split, {}).get(metric)
                 after = coll["metrics"][split].get(metric)
@@ -252,12 +253,25 @@ def regressions(data: dict, baseline: dict) -> list[str]:  # type: ignore[type-a
                     continue
                 after = round(after, 4)  # as the baseline stores it
                 drop = (after - before) if tol < 0 else (before - after)  # false refusals regress upwards
-                if drop > abs(tol) + 1e-9:
+                if drop > max(abs(tol), _one_turn(metric, turns)) + 1e-9:
                     problems.append(
                         f"{name} {split} {metric}: {before:.3f} -> {after:.3f} (tolerance {abs(tol):.2f}); "
                         f"flipped: {', '.join(flipped[:15]) or 'none'}"
                     )
     return problems
+
+
+def _one_turn(metric: str, turns: list[dict]) -> float:  # type: ignore[type-arg]
+    """What one turn is worth in a rate over few turns (17 unanswerable ones: 0.059): the
+    dense index is built with randomness, so a collection built again may flip one borderline
+    turn, and the gate must not fail on that alone."""
+    if metric in ("abstention_recall",):
+        n = sum(not r["answerable"] for r in turns)
+    elif metric in ("key_fact_accuracy", "false_refusal_rate", "citation_recall"):
+        n = sum(r["answerable"] for r in turns)
+    else:
+        return 0.0
+    return 1.0 / n if n else 0.0
 
 
 def baseline_of(data: dict) -> dict:  # type: ignore[type-arg]

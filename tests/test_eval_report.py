@@ -50,3 +50,19 @@ def test_a_turn_the_generator_failed_on_is_an_error_not_an_answer() -> None:
 
     m = summarize([turn(), turn(error="timed out", key_facts_ok=False, answer="error: timed out")])
     assert m["errors"] == 1 and m["key_fact_accuracy"] == 1.0 and m["n"] == 2
+
+
+def test_the_gate_forgives_one_borderline_turn_but_not_two() -> None:
+    from eval.runner import regressions
+
+    def data(recall: float) -> dict:  # type: ignore[type-arg]
+        results = [dict(item_id=f"u{i}", turn=0, type="unanswerable", split="test", source="", paraphrased=False,
+                        near_miss=True, answerable=False, question="q", query="q", expected="", answer="",
+                        abstained=True, key_facts_ok=True, cited_supported=0, cited_total=0, evidence_cited=False,
+                        ranking=[], relevant=[]) for i in range(17)]
+        metrics = {"abstention_recall": recall}
+        return {"collections": {"c": {"metrics": {"dev": {}, "test": metrics}, "results": results}}}
+
+    base = {"collections": {"c": {"metrics": {"dev": {}, "test": {"abstention_recall": 0.7647}}, "correct": {}}}}
+    assert regressions(data(0.7059), base) == []  # one of 17 turns
+    assert regressions(data(0.6471), base)  # two
