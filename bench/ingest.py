@@ -26,8 +26,9 @@ from typing import Any
 
 from assistant.settings import Settings
 
-# Run in the child: ingest with the embedding step timed (it is the part that scales with text).
-_COLD_CHILD = """
+# Run in a child: ingest with the embedding step timed (it is the part that scales with text);
+# the growth benchmark (bench/scale.py) runs the same script
+COLD_CHILD = """
 import json, sys, time
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def run(settings: Settings, out_path: Path) -> dict[str, Any]:
         }
         env.pop("ASSISTANT_CHROMA_URL", None)  # embedded Chroma: measure our path, not a server's
 
-        cold_wall, cold_rss, stdout, _ = _run([str(exe), "-c", _COLD_CHILD, str(corpus)], env, root)
+        cold_wall, cold_rss, stdout, _ = _run([str(exe), "-c", COLD_CHILD, str(corpus)], env, root)
         cold = json.loads(stdout.strip().splitlines()[-1])
         if cold["failed"]:
             raise RuntimeError(f"cold ingest had failures: {cold['failed']}")

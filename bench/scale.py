@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,8 @@ from typing import Any
 import httpx
 
 from assistant.settings import Settings
-from bench.ingest import _prepare_model, _run
+from bench.api import _free_port, _pct
+from bench.ingest import COLD_CHILD, _prepare_model, _run
 
 ROOT = Path(__file__).resolve().parent.parent
 PYDOCS = Path("/usr/share/doc/python3.11/html")
@@ -52,31 +52,6 @@ QUESTIONS = [
 ]
 ROUNDS = 8  # each question this many times after a warm-up
 
-_INGEST_CHILD = """
-import json, sys, time
-from pathlib import Path
-
-import index.pipeline as pipeline
-
-spent = [0.0]
-_embed = pipeline.embed_passages
-
-def timed(*args, **kwargs):
-    t = time.perf_counter()
-    try:
-        return _embed(*args, **kwargs)
-    finally:
-        spent[0] += time.perf_counter() - t
-
-pipeline.embed_passages = timed
-
-from assistant.settings import Settings
-from index.service import run_ingest
-
-report = run_ingest(Settings(_env_file=None), [Path(sys.argv[1])])
-print(json.dumps({"passages": report.passages, "documents": len(report.added), "failed": report.failed,
-                  "ingest_seconds": report.seconds, "embed_seconds": spent[0]}))
-"""
 
 
 def pydocs_pages() -> list[Path]:
@@ -97,17 +72,6 @@ def _corpus(base: Path, pages: list[Path], into: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(page, target)
     return into
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 2) if ordered else 0.0
 
 
 def _proc_status(pid: int) -> dict[str, int]:
@@ -200,8 +164,8 @@ def _serve(env: dict[str, str]) -> dict[str, Any]:
     return {
         "server_start_to_healthz_s": round(healthy or 0, 2),
         "server_start_to_first_answer_s": round(first, 2),
-        "answer_p50_ms": _pct(times, 0.5),
-        "answer_p95_ms": _pct(times, 0.95),
+        "answer_p50_ms": round(_pct(times, 0.5), 2),
+        "answer_p95_ms": round(_pct(times, 0.95), 2),
         "answers": len(times),
         "answer_errors": errors,
         "server_rss_after_start_mib": after_start.get("VmRSS"),
@@ -288,7 +252,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
                     chroma, env["ASSISTANT_CHROMA_URL"] = _chroma_server(work / f"chroma-{name}")
                 load_before = os.getloadavg()[0]  # comparable only on an idle machine: recorded
                 try:
-                    wall, rss, stdout, _ = _run([sys.executable, "-c", _INGEST_CHILD, str(corpus)], env, ROOT)
+                    wall, rss, stdout, _ = _run([sys.executable, "-c", COLD_CHILD, str(corpus)], env, ROOT)
                     got = json.loads(stdout.strip().splitlines()[-1])
                     run_fig: dict[str, Any] = {
                         "documents": got["documents"], "extra_pages": len(extra), "failed": len(got["failed"]),
