@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.text import terms, words
+from index.text import terms
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _NUMBER_Q = re.compile(
@@ -79,7 +79,7 @@ class Query:
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
-    counted: tuple[str, ...] = ()  # what a "how many" counts ("connections"): a number must be about it
+    counted: tuple[str, ...] = ()  # what a "how many" counts ("connections"): a number about it ranks first
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -258,8 +258,7 @@ def counts(sentence: str, thing: Sequence[str], window: int = 10) -> bool:
     """Whether a number in ``sentence`` stands within ``window`` words of what is counted."""
     if not thing:
         return True
-    tokens = words(_KIND["date"].sub(" ", sentence))  # a date is no count
-    stems = terms(" ".join(tokens))  # the same words, stemmed (stopwords dropped)
+    stems = terms(_KIND["date"].sub(" ", sentence))  # a date is no count; stopwords are dropped
     positions = [i for i, t in enumerate(stems) if any(_same_word(t, x) for x in thing)]
     numbers = [i for i, t in enumerate(stems) if t[0].isdigit() or re.fullmatch(_NUMBER_WORDS, t)]
     return any(abs(i - j) <= window for i in positions for j in numbers)
