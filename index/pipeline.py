@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +146,26 @@ def _holder(fh: IO[str]) -> str:
         return "pid unknown"
 
 
+SPACE_MARGIN = 16 * 1024 * 1024  # bytes left over after an ingest: the stores' logs and journals
+BYTES_PER_PASSAGE = 8 * 1024  # its vector in Chroma and its index, its units' vectors, its rows
+
+
+def _check_space(data_dir: Path, passages: int, text_chars: int) -> None:
+    """Refuse an ingest the data dir's disk cannot hold before anything is written: a store
+    that meets a full disk mid-write may not say so (Chroma's can block), and the previous
+    collection must stay as it was."""
+    need = passages * BYTES_PER_PASSAGE + 4 * text_chars + SPACE_MARGIN
+    try:
+        free = shutil.disk_usage(data_dir).free
+    except OSError:
+        return
+    if free < need:
+        raise write_error(
+            OSError(errno.ENOSPC, f"{free // 1024} KiB free, about {need // 1024} KiB needed for {passages} passages"),
+            data_dir,
+        )
+
+
 def write_error(exc: BaseException, data_dir: Path) -> StoreError:
     """A failed write under the data dir as a :class:`StoreError` that says what to do: a full
     disk, a read-only or unwritable data dir; anything else is passed on with its own text."""
@@ -267,6 +288,7 @@ def _ingest(
         if embedder is not None and not built_with:
             catalog.set_meta("embedder", embedder_name)
         if prepared:
+            _check_space(settings.data_dir, total, sum(len(d.text) for _, d, _, _ in prepared))
             store()
             catalog.set_meta(PENDING, "1")  # committed before the first vector is written
         for item, doc, passages, units in prepared:
