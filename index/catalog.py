@@ -49,6 +49,7 @@ class DocumentRecord:
     title: str
     date: str | None
     passages: int
+    ingested_at: float | None = None  # when this version was committed (seconds since the epoch)
 
 
 class Catalog:
@@ -68,13 +69,13 @@ class Catalog:
     # --- reading -----------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
         rows = self._db.execute(
-            "SELECT source, path, file_hash, doc_id, title, date, passages FROM documents ORDER BY source"
+            "SELECT source, path, file_hash, doc_id, title, date, passages, ingested_at FROM documents ORDER BY source"
         ).fetchall()
         return [DocumentRecord(*r) for r in rows]
 
     def document(self, source: str) -> DocumentRecord | None:
         row = self._db.execute(
-            "SELECT source, path, file_hash, doc_id, title, date, passages FROM documents WHERE source=?",
+            "SELECT source, path, file_hash, doc_id, title, date, passages, ingested_at FROM documents WHERE source=?",
             (source,),
         ).fetchone()
         return DocumentRecord(*row) if row else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -269,11 +268,12 @@ class Page:
     # --- documents ------------------------------------------------------------------------
     def table(self) -> list[list[Any]]:
         """Title, date, passages, added, file: one row per document, newest addition first."""
-        added = _added(self.runtime.settings.catalog_path)
+        bot = self.runtime.current()
+        added = {d.source: d.ingested_at or 0.0 for d in bot.catalog.documents()} if bot is not None else {}
         docs = sorted(self.runtime.documents(), key=lambda d: (-added.get(d.source, 0.0), d.title))
         return [
             [d.title, d.date or "", d.passages,
-             time.strftime("%Y-%m-%d %H:%M", time.localtime(added[d.source])) if d.source in added else "", d.source]
+             time.strftime("%Y-%m-%d %H:%M", time.localtime(added[d.source])) if added.get(d.source) else "", d.source]
             for d in docs
         ]
 
@@ -359,18 +359,3 @@ def _history(turns: Sequence[dict[str, Any]]) -> list[Message]:
         if t.get("answer") is not None:
             out += [Message(role="user", content=t["question"]), Message(role="assistant", content=t["answer"].answer)]
     return out
-
-
-def _added(catalog: Path) -> dict[str, float]:
-    """When each document was (last) ingested. The catalog records it but does not expose it
-    (``DocumentRecord`` has no such field), so it is read here, read-only."""
-    if not catalog.exists():
-        return {}
-    try:
-        db = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=5)
-        try:
-            return {s: float(t) for s, t in db.execute("SELECT source, ingested_at FROM documents")}
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return {}
