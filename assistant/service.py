@@ -33,7 +33,7 @@ from assistant.errors import IndexNotBuiltError
 from assistant.generators.base import Condenser, Draft, Generator
 from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.llm import could_be_refusal, to_draft
-from assistant.generators.verify import Verification, verify, verify_draft
+from assistant.generators.verify import Embed, Verification, verify, verify_draft
 from assistant.models import Answer, Citation, Message, Timings
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
@@ -326,7 +326,7 @@ class _VerifiedRelay:
     only as the final answer will hold it: checked against the sources it cites (the verifier
     judges every sentence on its own) and renumbered in order of first use."""
 
-    def __init__(self, sources: Sequence[Source], embed: Callable[[Sequence[str]], object], sink: Callable[[str], None]) -> None:
+    def __init__(self, sources: Sequence[Source], embed: Embed, sink: Callable[[str], None]) -> None:
         self.sources, self.embed, self.sink = sources, embed, sink
         self.kept: list[str] = []
         self.sent = ""
@@ -346,7 +346,7 @@ class _VerifiedRelay:
         return text
 
     def _take(self, sentence: str) -> None:
-        checked = verify(sentence, self.sources, self.embed)  # type: ignore[arg-type]
+        checked = verify(sentence, self.sources, self.embed)
         if checked.abstained:
             return
         self.kept.append(checked.text)
