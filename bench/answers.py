@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench.results import merge_results
 
 QUESTIONS = [
     "How many international standards did China lead during the 14th Five-Year Plan?",
@@ -48,11 +49,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
         "cold_ask_s": round(min(cold), 2),
         "cold_ask_runs_s": [round(c, 2) for c in cold],
     }
-    _merge(out_path, "answers", figures)
+    merge_results(out_path, "answers", figures)
     return figures
 
 
-def _merge(path: Path, key: str, figures: dict) -> None:  # type: ignore[type-arg]
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data[key] = figures
-    path.write_text(json.dumps(data, indent=1) + "\n")

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from assistant.settings import Settings
+from bench.results import merge_results
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 8
@@ -133,10 +134,7 @@ def run(settings: Settings, out_path: Path) -> dict[str, Any]:
         "latency_mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
         "cpus": os.cpu_count(),
     }
-    data = json.loads(out_path.read_text()) if out_path.exists() else {}
-    data["api"] = figures
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(data, indent=2) + "\n")
+    merge_results(out_path, "api", figures)
     return figures
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.settings import Settings
+from bench.results import merge_results
 
 # Run in a child: ingest with the embedding step timed (it is the part that scales with text);
 # the growth benchmark (bench/scale.py) runs the same script
@@ -143,17 +144,7 @@ def run(settings: Settings, out_path: Path) -> dict[str, Any]:
         "python": platform.python_version(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    results: dict[str, Any] = {}
-    if out_path.exists():
-        try:
-            results = json.loads(out_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            results = {}
-    results["ingest"] = figures
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_suffix(out_path.suffix + ".tmp")
-    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, out_path)
+    merge_results(out_path, "ingest", figures)
     return figures
 
 

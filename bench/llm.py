@@ -12,7 +12,8 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.answers import QUESTIONS, _merge
+from bench.answers import QUESTIONS
+from bench.results import merge_results
 
 RUNS = 3
 
@@ -30,7 +31,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
         path = model_path(settings)
     except AssistantError as exc:
         figures: dict = {"skipped": str(exc)}  # type: ignore[type-arg]
-        _merge(out_path, "llm", figures)
+        merge_results(out_path, "llm", figures)
         return figures
     es = eval_settings(settings)
     build_assistant(es)
@@ -61,5 +62,5 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    _merge(out_path, "llm", figures)
+    merge_results(out_path, "llm", figures)
     return figures

@@ -37,6 +37,7 @@ import httpx
 from assistant.settings import Settings
 from bench.api import _free_port, _pct
 from bench.ingest import COLD_CHILD, _prepare_model, _run
+from bench.results import merge_results
 
 ROOT = Path(__file__).resolve().parent.parent
 PYDOCS = Path("/usr/share/doc/python3.11/html")
@@ -193,20 +194,6 @@ def _evaluate(settings: Settings) -> dict[str, Any]:
     return out
 
 
-def _save(out_path: Path, figures: dict[str, Any]) -> None:
-    results: dict[str, Any] = {}
-    if out_path.exists():
-        try:
-            results = json.loads(out_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            results = {}
-    results["scale"] = figures
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_suffix(out_path.suffix + ".tmp")
-    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, out_path)
-
-
 def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
         modes: tuple[str, ...] = ("embedded", "server"), only: tuple[str, ...] = ()) -> dict[str, Any]:
     """Build and measure every size (or the ``only`` ones: ``1x``, ``10x``, ``max``) in every
@@ -274,7 +261,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
                 run_fig["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
                 figures["runs"][key] = run_fig
                 say(f"  {json.dumps(run_fig)}")
-                _save(out_path, figures)
+                merge_results(out_path, "scale", figures)
                 shutil.rmtree(data_dir, ignore_errors=True)
             shutil.rmtree(corpus, ignore_errors=True)
     finally:
@@ -286,7 +273,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
         base_embed = figures["runs"].get(f"1x/{key.split('/')[1]}", {}).get("embed_passages_per_s")
         if base_embed and fig.get("embed_passages_per_s"):  # model compute alone: shows contention
             fig["embed_rate_vs_1x"] = round(fig["embed_passages_per_s"] / base_embed, 2)
-    _save(out_path, figures)
+    merge_results(out_path, "scale", figures)
     return figures
 
 
