@@ -137,6 +137,12 @@ class PassageUnit:
     head: str | None
     vector: np.ndarray | None
 
+    @property
+    def read(self) -> str:
+        """The unit as it must be read: its head (a table's header, a Q&A's question, a
+        defined term) and its text."""
+        return f"{self.head}\n{self.text}" if self.head else self.text
+
 
 MIN_OVERLAP = 60  # characters of a long unit a passage must hold to carry it
 

@@ -113,13 +113,13 @@ def _has_answer_kind(question: Query, c: Candidate) -> bool:
     many", a name for "who", a standard code for "which GB number") beyond what the question says."""
     if question.wants in ("fact", "list"):
         return True
-    return has_kind((c.unit.head or "") + " " + c.text, question.wants, question.text)
+    return has_kind(c.unit.read, question.wants, question.text)
 
 
 def _counts_asked(question: Query, c: Candidate) -> bool:
     """For a "how many": whether the unit's number counts the thing asked about ("connections"),
     not something that stands nearby ("700,000 base stations")."""
-    return question.wants != "number" or counts((c.unit.head or "") + " " + c.text, question.counted)
+    return question.wants != "number" or counts(c.unit.read, question.counted)
 
 
 def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str]:

@@ -141,15 +141,18 @@ def render(unit: PassageUnit) -> str:
 _FENCED = re.compile(r"```.*?(?:```|$)", re.S)
 
 
+_ITEM_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)")
+
+
 def _blocks(text: str) -> list[str]:
     """A list unit's introduction and items; a fenced code block is one item, blank lines and all."""
     out: list[str] = []
     pos = 0
     for m in _FENCED.finditer(text):
-        out += re.split(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)", text[pos : m.start()])
+        out += _ITEM_BREAK.split(text[pos : m.start()])
         out.append(m.group(0))
         pos = m.end()
-    out += re.split(r"\n\s*\n|\n(?=\s*(?:[-–•*]|\d{1,2}[.)])\s)", text[pos:])
+    out += _ITEM_BREAK.split(text[pos:])
     return [b for b in out if b.strip()]
 
 

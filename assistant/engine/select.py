@@ -148,7 +148,6 @@ class Selector:
                     kind = unit.kind == "list" or (unit.kind != "code" and has_kind(unit.text, "list"))  # code is no list
                 else:
                     kind = query.wants != "fact" and has_kind(unit.text, query.wants, query.text)
-                said = (unit.head or "") + "\n" + unit.text
                 f = (
                     coverage, sim, near, novelty, float(kind),
                     1.0 - i / max(len(sources), 1),
@@ -156,7 +155,7 @@ class Selector:
                     float(unit.kind == "code" and not query.example),
                     heading,
                     float(rarest is not None and rarest in covered),
-                    sum(mentions(said, n) for n in query.names) / len(query.names) if query.names else 0.0,
+                    sum(mentions(unit.read, n) for n in query.names) / len(query.names) if query.names else 0.0,
                     float(unit.start == first_start),
                     float(unit.kind in ("list", "row", "answer")),
                     _share(query.subjects, f"{unit.head or ''}\n{where}"),
