@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from assistant.errors import AssistantError
+from assistant.errors import DomainError
 from assistant.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Ask questions about your documents, offline, with cited answers.")
@@ -56,8 +56,8 @@ def ingest(
             progress.update(task, completed=done, total=total)
 
         try:
-            report = run_ingest(settings, targets, on_progress)
-        except AssistantError as exc:
+            report = run_ingest(settings.index, targets, on_progress)
+        except DomainError as exc:
             _fail(str(exc))
     for source, problem in report.failed:
         typer.echo(f"error: {source}: {problem}", err=True)
@@ -119,7 +119,7 @@ def ask(
         _fail("the question is empty")
     try:
         answer = Assistant.from_settings(_settings()).ask(question, turns, top_k)
-    except AssistantError as exc:
+    except DomainError as exc:
         _fail(str(exc))
     if as_json:
         typer.echo(answer.model_dump_json())
@@ -163,7 +163,7 @@ def chat(
             _fail(f"no single saved conversation matches {resume!r}: see `assistant chat --list`")
     try:
         bot = Assistant.from_settings(settings)
-    except AssistantError as exc:
+    except DomainError as exc:
         _fail(str(exc))
     if session_id is not None:
         saved = store.get(session_id)
@@ -184,7 +184,7 @@ def chat(
         turns = store.history(session_id) if session_id else []
         try:
             answer = bot.ask(question, turns)
-        except AssistantError as exc:
+        except DomainError as exc:
             console.print(f"[red]error: {escape(str(exc))}[/red]")
             continue
         print_answer(answer, console)
@@ -204,8 +204,8 @@ def prepare(
 
     settings = _settings()
     try:
-        embedder = make_embedder(settings)
-    except AssistantError as exc:
+        embedder = make_embedder(settings.index)
+    except DomainError as exc:
         _fail(str(exc))
     typer.echo(f"embedder ready: {embedder.name} in {settings.model_dir}")
     if llm:
@@ -213,7 +213,7 @@ def prepare(
 
         try:
             path = prepare_llm(settings)
-        except AssistantError as exc:
+        except DomainError as exc:
             _fail(str(exc))
         typer.echo(f"language model ready: {path}")
 
@@ -229,7 +229,7 @@ def serve(
     settings = _settings()
     try:
         run_server(settings, host or settings.host, port or settings.port)
-    except AssistantError as exc:
+    except DomainError as exc:
         _fail(str(exc))
 
 
@@ -251,7 +251,7 @@ def evaluate(
     try:
         code = run_cli(settings, check=check, update_baseline=update_baseline, out=out, baselines=baselines,
                        generator=generator, limit=limit)
-    except AssistantError as exc:
+    except DomainError as exc:
         _fail(str(exc))
     raise typer.Exit(code)
 

@@ -13,7 +13,7 @@ import sqlite3
 import unicodedata
 from pathlib import Path
 
-from assistant.errors import AssistantError, BusyError, DocumentError
+from assistant.errors import AssistantError, BusyError, DocumentError, DomainError
 from assistant.models import DocumentInfo
 from assistant.settings import Settings
 
@@ -108,7 +108,7 @@ def add_upload(settings: Settings, filename: str, data: bytes) -> tuple[Document
 
         raise write_error(exc, settings.data_dir) from exc
     try:
-        report = run_ingest(settings, [target])
+        report = run_ingest(settings.index, [target])
     except BaseException as exc:
         _restore(target, backup)
         raise _busy(exc) from exc
@@ -136,7 +136,7 @@ def delete_document(settings: Settings, source: str) -> None:
     try:
         lock = ingest_lock(settings.data_dir)
         lock.__enter__()
-    except AssistantError as exc:
+    except DomainError as exc:
         raise _busy(exc) from exc
     try:
         catalog = Catalog(settings.catalog_path)
@@ -148,9 +148,9 @@ def delete_document(settings: Settings, source: str) -> None:
                 catalog.set_meta(PENDING, "1")  # a kill before the store delete leaves orphans
                 ids = catalog.remove_document(source)
                 if ids:
-                    open_store(settings).delete(ids)
+                    open_store(settings.index).delete(ids)
                 catalog.delete_meta(PENDING)
-                keyword_index(settings, catalog, rebuild=True)
+                keyword_index(settings.index, catalog, rebuild=True)
             except (sqlite3.OperationalError, OSError) as exc:
                 raise write_error(exc, settings.data_dir) from exc
         finally:

@@ -1,31 +1,25 @@
-"""Domain errors raised inside the assistant and translated at the edges (CLI, HTTP, UI)."""
+"""Domain errors raised inside the assistant and translated at the edges (CLI, HTTP, UI).
+
+Documents-in raises its own (:mod:`index.errors`, re-exported here); a face catches both
+families with ``except DomainError``.
+"""
 
 from __future__ import annotations
 
+from index.errors import BusyError, CollectionError, DocumentError, EmbedderError, StoreError
+
+__all__ = [
+    "AssistantError", "BusyError", "CollectionError", "ConfigError", "DocumentError", "DomainError",
+    "EmbedderError", "GeneratorError", "IndexNotBuiltError", "StoreError",
+]
+
 
 class AssistantError(Exception):
-    """Base class: the message says what went wrong and what to do."""
-
-
-class DocumentError(AssistantError):
-    """A document could not be read or is unusable; names the file and the problem."""
-
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
-        self.source = source
-        self.problem = problem
+    """Base class of the answering side's errors: the message says what went wrong and what to do."""
 
 
 class IndexNotBuiltError(AssistantError):
     """No collection has been ingested yet."""
-
-
-class StoreError(AssistantError):
-    """The vector store cannot be reached or is inconsistent."""
-
-
-class EmbedderError(AssistantError):
-    """The embedding model cannot be loaded."""
 
 
 class GeneratorError(AssistantError):
@@ -36,5 +30,5 @@ class ConfigError(AssistantError):
     """A setting or prompt template is invalid."""
 
 
-class BusyError(AssistantError):
-    """Another writer (an ingest, an upload, a deletion) holds the collection; names it."""
+DomainError = (AssistantError, CollectionError)
+"""Every error with a message meant for the user; what the faces catch."""

@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from assistant.api import RuntimeDep, errors
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, DomainError
 from assistant.models import Answer, Message, OpenAIErrorBody
 
 MODEL_ID = "offline-assistant"
@@ -147,7 +147,7 @@ def _sse(cid: str, created: int, model: str, first: Any, events: Iterator[Any]) 
                 yield chunk({"content": value})
             elif kind == "answer":
                 answer = value
-    except AssistantError as exc:  # mid-stream: the status is sent already, so say it in-band
+    except DomainError as exc:  # mid-stream: the status is sent already, so say it in-band
         yield f"data: {json.dumps({'error': {'message': str(exc), 'type': type(exc).__name__}})}\n\n"
         return
     if answer is not None:

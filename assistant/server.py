@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from assistant.offline import disable_phone_home
+from index.offline import disable_phone_home
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from assistant import api, contract, openai_api, ui
-    from assistant.errors import AssistantError
+    from assistant.errors import DomainError
     from assistant.runtime import Runtime
 
     runtime = Runtime(settings, assistant)
@@ -77,10 +77,12 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
             body = {"error": kind, "detail": message}
         return JSONResponse(body, status_code=status)
 
-    @app.exception_handler(AssistantError)
-    async def domain_error(request: Request, exc: AssistantError) -> JSONResponse:
+    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         status, kind = STATUS.get(type(exc).__name__, (500, "internal_error"))
         return error(request, status, kind, str(exc))
+
+    for family in DomainError:
+        app.add_exception_handler(family, domain_error)
 
     @app.exception_handler(api.ApiKeyError)
     async def key_error(request: Request, exc: api.ApiKeyError) -> JSONResponse:

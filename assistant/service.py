@@ -104,9 +104,9 @@ class Assistant:
         from index.pipeline import keyword_index
         from index.store.chroma import open_store
 
-        store = open_store(settings)  # first: an unreachable Chroma server fails before a model loads
-        embedder = like.retriever.embedder if like is not None else make_embedder(settings)
-        retriever = Retriever(catalog, store, keyword_index(settings, catalog), embedder, settings.candidates)
+        store = open_store(settings.index)  # first: an unreachable Chroma server fails before a model loads
+        embedder = like.retriever.embedder if like is not None else make_embedder(settings.index)
+        retriever = Retriever(catalog, store, keyword_index(settings.index, catalog), embedder, settings.candidates)
         if settings.rerank:
             from assistant.engine.rerank import Reranker
 

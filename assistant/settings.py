@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.config import EmbedderName, IndexConfig
+
 
 class Settings(BaseSettings):
     """Everything the assistant can be configured with. See ``.env.example``."""
@@ -19,7 +21,7 @@ class Settings(BaseSettings):
     collection: str = Field("passages", min_length=3, description="Chroma collection name.")
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; unset = embedded.")
 
-    embedder: Literal["onnx", "sentence-transformers"] = "onnx"
+    embedder: EmbedderName = "onnx"
     model_cache: Path | None = Field(None, description="Where the exported ONNX model lives; default <data_dir>/models.")
     embed_batch_size: int = Field(16, ge=1, le=256)
 
@@ -47,17 +49,26 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(20, ge=1)
 
     @property
+    def index(self) -> IndexConfig:
+        """The part documents-in needs (``index/`` never reads these settings itself)."""
+        return IndexConfig(
+            data_dir=self.data_dir, collection=self.collection, chroma_url=self.chroma_url, embedder=self.embedder,
+            model_cache=self.model_cache, embed_batch_size=self.embed_batch_size,
+            chunk_tokens=self.chunk_tokens, chunk_overlap=self.chunk_overlap,
+        )
+
+    @property
     def chroma_dir(self) -> Path:
-        return self.data_dir / "chroma"
+        return self.index.chroma_dir
 
     @property
     def catalog_path(self) -> Path:
-        return self.data_dir / "catalog.sqlite"
+        return self.index.catalog_path
 
     @property
     def keyword_dir(self) -> Path:
-        return self.data_dir / "keyword"
+        return self.index.keyword_dir
 
     @property
     def model_dir(self) -> Path:
-        return self.model_cache or (self.data_dir / "models")
+        return self.index.model_dir

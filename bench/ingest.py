@@ -50,7 +50,7 @@ pipeline.embed_passages = timed
 from assistant.settings import Settings
 from index.service import run_ingest
 
-report = run_ingest(Settings(_env_file=None), [Path(sys.argv[1])])
+report = run_ingest(Settings(_env_file=None).index, [Path(sys.argv[1])])
 print(json.dumps({
     "passages": report.passages,
     "documents": len(report.added),

@@ -20,7 +20,7 @@ RUNS = 3
 
 def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
     from assistant.citations import Source
-    from assistant.errors import AssistantError
+    from assistant.errors import DomainError
     from assistant.generators.llamacpp import load
     from assistant.generators.llm import build_messages
     from assistant.packaged_llm import model_path
@@ -29,7 +29,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
 
     try:
         path = model_path(settings)
-    except AssistantError as exc:
+    except DomainError as exc:
         figures: dict = {"skipped": str(exc)}  # type: ignore[type-arg]
         merge_results(out_path, "llm", figures)
         return figures

@@ -51,7 +51,7 @@ def build_assistant(settings: Settings):  # type: ignore[no-untyped-def]
     from assistant.service import Assistant
     from index.service import run_ingest
 
-    report_ = run_ingest(settings, [settings.corpus_dir])
+    report_ = run_ingest(settings.index, [settings.corpus_dir])
     if report_.failed:
         raise RuntimeError(f"the evaluation collection did not build: {report_.failed}")
     return Assistant.from_settings(settings)

@@ -23,11 +23,11 @@ from typing import IO
 
 import numpy as np
 
-from assistant.errors import BusyError, DocumentError, StoreError
-from assistant.settings import Settings
 from index import loaders, structure
 from index.catalog import Catalog, DocumentRecord
+from index.config import IndexConfig
 from index.embed.base import Embedder, SpanEmbedder, embed_batched, embed_spans_batched
+from index.errors import BusyError, DocumentError, StoreError
 from index.keyword import KeywordIndex
 from index.split import Passage, split_document
 from index.store.base import VectorStore
@@ -92,8 +92,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[str, Path]], list[Path],
     return files, folders, failed
 
 
-def signature(settings: Settings, embedder_name: str) -> str:
-    return f"{PIPELINE_VERSION}|{settings.chunk_tokens}|{settings.chunk_overlap}|{embedder_name}"
+def signature(config: IndexConfig, embedder_name: str) -> str:
+    return f"{PIPELINE_VERSION}|{config.chunk_tokens}|{config.chunk_overlap}|{embedder_name}"
 
 
 @contextmanager
@@ -187,7 +187,7 @@ def write_error(exc: BaseException, data_dir: Path) -> StoreError:
 
 def ingest(
     paths: Sequence[Path],
-    settings: Settings,
+    config: IndexConfig,
     catalog: Catalog,
     store_factory: Callable[[], VectorStore],
     embedder_factory: Callable[[], Embedder],
@@ -200,11 +200,11 @@ def ingest(
     then in its previous or its new version (the catalog's transactions), the vectors of an
     unfinished one are orphans the next run deletes."""
     try:
-        return _ingest(paths, settings, catalog, store_factory, embedder_factory, embedder_name, on_progress, count_tokens)
+        return _ingest(paths, config, catalog, store_factory, embedder_factory, embedder_name, on_progress, count_tokens)
     except (sqlite3.OperationalError, OSError) as exc:
-        raise write_error(exc, settings.data_dir) from exc
+        raise write_error(exc, config.data_dir) from exc
     except StoreError as exc:
-        named = write_error(exc, settings.data_dir)
+        named = write_error(exc, config.data_dir)
         if str(named).startswith(("no space", "the data dir")):
             raise named from exc
         raise
@@ -212,7 +212,7 @@ def ingest(
 
 def _ingest(
     paths: Sequence[Path],
-    settings: Settings,
+    config: IndexConfig,
     catalog: Catalog,
     store_factory: Callable[[], VectorStore],
     embedder_factory: Callable[[], Embedder],
@@ -231,7 +231,7 @@ def _ingest(
     built_with = catalog.get_meta("embedder")
     if built_with and built_with != embedder_name:
         raise StoreError(
-            f"the collection in {settings.data_dir} was built with {built_with}, not {embedder_name}; "
+            f"the collection in {config.data_dir} was built with {built_with}, not {embedder_name}; "
             "set ASSISTANT_EMBEDDER back or ingest into a new ASSISTANT_DATA_DIR"
         )
     opened: list[VectorStore] = []
@@ -245,7 +245,7 @@ def _ingest(
     if catalog.get_meta(PENDING):  # a run was killed between its store writes: clean up
         store()
     files, folders, report.failed = discover(paths)
-    sig = signature(settings, embedder_name)
+    sig = signature(config, embedder_name)
     work: list[_Work] = []
     seen: set[str] = set()
     for source, path in files:
@@ -274,7 +274,7 @@ def _ingest(
                 raw = loaders.load_text(item.path, item.source)
                 doc = structure.parse(raw, item.source)
                 passages = split_document(
-                    doc, item.source, item.doc_id, count_tokens, settings.chunk_tokens, settings.chunk_overlap
+                    doc, item.source, item.doc_id, count_tokens, config.chunk_tokens, config.chunk_overlap
                 )
                 if not passages:
                     raise DocumentError(item.source, "no text left after cleaning")
@@ -288,7 +288,7 @@ def _ingest(
         if embedder is not None and not built_with:
             catalog.set_meta("embedder", embedder_name)
         if prepared:
-            _check_space(settings.data_dir, total, sum(len(d.text) for _, d, _, _ in prepared))
+            _check_space(config.data_dir, total, sum(len(d.text) for _, d, _, _ in prepared))
             store()
             catalog.set_meta(PENDING, "1")  # committed before the first vector is written
         for item, doc, passages, units in prepared:
@@ -300,7 +300,7 @@ def _ingest(
                 if on_progress:
                     on_progress(done, total)
 
-            vectors, carried = embed_passages(embedder, doc.text, passages, units, settings.embed_batch_size, tick)
+            vectors, carried = embed_passages(embedder, doc.text, passages, units, config.embed_batch_size, tick)
             metas: list[dict[str, str | int]] = [{"source": p.source, "ord": p.ord, "doc_id": item.doc_id} for p in passages]
             store().add([p.id for p in passages], vectors, metas)
             record = DocumentRecord(
@@ -323,7 +323,7 @@ def _ingest(
     if opened:
         catalog.delete_meta(PENDING)  # every store write of this run is done
     changed = report.added or report.updated or report.removed
-    ensure_keyword_index(settings, catalog, rebuild=bool(changed))
+    ensure_keyword_index(config, catalog, rebuild=bool(changed))
     report.total_passages = len(catalog.passage_ids())
     report.seconds = time.perf_counter() - started
     return report
@@ -373,13 +373,13 @@ def _collect_orphans(catalog: Catalog, store: VectorStore) -> None:
         store.delete(sorted(orphans))
 
 
-def ensure_keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> None:
+def ensure_keyword_index(config: IndexConfig, catalog: Catalog, rebuild: bool = False) -> None:
     """Make the BM25 copy on disk match the catalog, without loading it when it already does."""
-    if rebuild or not KeywordIndex.is_current(settings.keyword_dir, catalog.version()):
-        keyword_index(settings, catalog, rebuild=True)
+    if rebuild or not KeywordIndex.is_current(config.keyword_dir, catalog.version()):
+        keyword_index(config, catalog, rebuild=True)
 
 
-def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -> KeywordIndex:
+def keyword_index(config: IndexConfig, catalog: Catalog, rebuild: bool = False) -> KeywordIndex:
     """The BM25 index for the catalog's current version, loaded or (re)built and saved.
 
     ``rebuild``: a writer (holding :func:`ingest_lock`) rebuilds and saves. A reader (a server
@@ -389,7 +389,7 @@ def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -
     """
     version = catalog.version()
     if not rebuild:
-        loaded = KeywordIndex.load(settings.keyword_dir, version)
+        loaded = KeywordIndex.load(config.keyword_dir, version)
         if loaded is not None:
             return loaded
     passages = catalog.passages()
@@ -397,11 +397,11 @@ def keyword_index(settings: Settings, catalog: Catalog, rebuild: bool = False) -
         [p.id for p in passages], [p.embedding_text() for p in passages], (p.text for p in passages)
     )
     if rebuild:
-        index.save(settings.keyword_dir, version)
+        index.save(config.keyword_dir, version)
         return index
     try:
-        with ingest_lock(settings.data_dir, wait=0):
-            index.save(settings.keyword_dir, version)
+        with ingest_lock(config.data_dir, wait=0):
+            index.save(config.keyword_dir, version)
     except (BusyError, StoreError, OSError):
         pass  # the writer saves its own; this copy serves from memory meanwhile
     return index

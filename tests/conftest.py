@@ -53,7 +53,7 @@ def built_index(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):  #
     corpus = data / "corpus"
     shutil.copytree(CORPUS, corpus)
     s = Settings(_env_file=None, data_dir=data / "storage", model_cache=model_cache, corpus_dir=corpus)  # type: ignore[call-arg]
-    report = run_ingest(s, [corpus])
+    report = run_ingest(s.index, [corpus])
     assert not report.failed
     return s
 

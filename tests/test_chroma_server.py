@@ -101,7 +101,7 @@ def test_ingest_and_query_through_a_chroma_server(
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.chroma_url == chroma_server
 
-    report = run_ingest(settings, [corpus])
+    report = run_ingest(settings.index, [corpus])
     assert report.failed == [] and sorted(report.added) == [names[0], names[4]]
     assert not settings.chroma_dir.exists()  # nothing went to an embedded store
 
@@ -134,7 +134,7 @@ def test_ingest_and_query_through_a_chroma_server(
     assert out.returncode == 0, out.stderr[-2000:]
     assert int(out.stdout.strip()) == len(ids)
 
-    again = run_ingest(settings, [corpus])
+    again = run_ingest(settings.index, [corpus])
     assert sorted(again.unchanged) == [names[0], names[4]] and again.passages == 0
     assert ChromaStore(settings.collection, url=chroma_server).count() == len(ids)
 
@@ -239,7 +239,7 @@ def test_the_app_says_when_chroma_is_away_and_recovers_by_itself(tmp_path: Path,
     question = {"question": "How many international standards did China lead during the 14th Five-Year Plan?"}
     try:
         chroma.start()
-        assert run_ingest(settings, [corpus]).failed == []
+        assert run_ingest(settings.index, [corpus]).failed == []
         chroma.stop()
 
         with live_server(settings) as url:
@@ -290,7 +290,7 @@ def test_two_servers_on_a_chroma_server_see_each_others_changes(tmp_path: Path, 
     question = {"question": "What cools the zorblax reactor?"}
     try:
         chroma.start()
-        assert run_ingest(settings, [corpus]).failed == []
+        assert run_ingest(settings.index, [corpus]).failed == []
         with live_server(settings) as one, live_server(settings) as two:
             assert httpx.post(f"{two}/api/ask", json=question, timeout=60).json()["abstained"]
             r = httpx.post(f"{one}/api/documents", files={"file": ("zorblax.md", doc, "text/markdown")}, timeout=120)

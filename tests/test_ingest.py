@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.errors import AssistantError, StoreError
+from assistant.errors import BusyError, StoreError
 from assistant.settings import Settings
 from index.catalog import Catalog
 from index.embed.onnx import OnnxEmbedder  # light: onnxruntime loads when one is built
@@ -33,7 +33,7 @@ SOURCES = sorted(p.name for p in CORPUS.iterdir())
 def _store(settings: Settings):  # type: ignore[no-untyped-def]
     from index.store.chroma import open_store
 
-    return open_store(settings)
+    return open_store(settings.index)
 
 
 def embedder_vectors(n: int):  # type: ignore[no-untyped-def]
@@ -152,7 +152,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
     shutil.copytree(CORPUS, corpus)
 
     # 1. the default collection ingests with no failures
-    first = run_ingest(settings, [corpus])
+    first = run_ingest(settings.index, [corpus])
     assert first.failed == []
     assert sorted(first.added) == SOURCES and not first.updated and not first.unchanged
     assert first.passages == first.total_passages > 300
@@ -162,7 +162,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
     assert [d.source for d in docs0] == SOURCES
 
     # 2. re-ingest with nothing changed is a no-op
-    again = run_ingest(settings, [corpus])
+    again = run_ingest(settings.index, [corpus])
     assert sorted(again.unchanged) == SOURCES
     assert again.added == again.updated == again.removed == again.failed == []
     assert again.passages == 0 and again.total_passages == first.total_passages
@@ -178,7 +178,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
     real_open = chroma_mod.open_store
     chroma_mod.open_store = no_store  # type: ignore[assignment]
     try:
-        assert sorted(run_ingest(settings, [corpus]).unchanged) == SOURCES
+        assert sorted(run_ingest(settings.index, [corpus]).unchanged) == SOURCES
     finally:
         chroma_mod.open_store = real_open
     # ...unless a run was killed between its store writes: then its orphan vectors are collected
@@ -186,7 +186,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
     catalog = Catalog(settings.catalog_path)
     catalog.set_meta(PENDING, "1")
     catalog.close()
-    assert sorted(run_ingest(settings, [corpus]).unchanged) == SOURCES
+    assert sorted(run_ingest(settings.index, [corpus]).unchanged) == SOURCES
     assert store.ids() == ids0
     catalog = Catalog(settings.catalog_path)
     assert catalog.get_meta(PENDING) is None
@@ -203,7 +203,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
         + "\n\nA closing note: the roundtable agreed to meet again in Brussels.\n",
         encoding="utf-8",
     )
-    upd = run_ingest(settings, [corpus])
+    upd = run_ingest(settings.index, [corpus])
     assert upd.updated == [SOURCES[4]] and sorted(upd.unchanged) == SOURCES[:4]
     assert upd.failed == [] and upd.added == [] and upd.removed == []
     docs1, ids1 = _catalog_state(settings)
@@ -220,7 +220,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
     # 4. a file deleted from the folder is removed from the collection
     gone = next(d for d in docs1 if d.source == SOURCES[0])
     (corpus / SOURCES[0]).unlink()
-    rem = run_ingest(settings, [corpus])
+    rem = run_ingest(settings.index, [corpus])
     assert rem.removed == [SOURCES[0]] and rem.failed == [] and rem.passages == 0
     docs2, ids2 = _catalog_state(settings)
     assert [d.source for d in docs2] == SOURCES[1:]
@@ -264,7 +264,7 @@ def test_ingest_lifecycle(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_missing_path_is_reported_not_raised(settings: Settings, tmp_path: Path) -> None:
-    report = run_ingest(settings, [tmp_path / "nowhere"])
+    report = run_ingest(settings.index, [tmp_path / "nowhere"])
     assert report.failed == [(str(tmp_path / "nowhere"), "no such file or folder")]
     assert report.added == [] and report.total_passages == 0
 
@@ -278,9 +278,9 @@ def test_second_ingest_gives_up_naming_the_one_that_runs(
     (tmp_path / "a.txt").write_text("Some text about standards.")
     with (
         ingest_lock(settings.data_dir),
-        pytest.raises(AssistantError, match=rf"another ingest is running on .* \(pid {os.getpid()} since .*\); gave up after 0.5 s"),
+        pytest.raises(BusyError, match=rf"another ingest is running on .* \(pid {os.getpid()} since .*\); gave up after 0.5 s"),
     ):
-        run_ingest(settings, [tmp_path / "a.txt"])
+        run_ingest(settings.index, [tmp_path / "a.txt"])
     result = _cli(["ingest", str(tmp_path / "a.txt")], settings.data_dir)
     assert result.exit_code == 0, result.output  # the lock is released again
 
@@ -293,7 +293,7 @@ def test_collection_built_with_another_embedder_is_refused(
     catalog.close()
     (tmp_path / "a.txt").write_text("Some text about standards.")
     with pytest.raises(StoreError, match="built with some-other-model"):
-        run_ingest(settings, [tmp_path / "a.txt"])
+        run_ingest(settings.index, [tmp_path / "a.txt"])
 
 
 # --- crash safety --------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ _CHILD = textwrap.dedent(
     from assistant.settings import Settings
     from index.service import run_ingest
 
-    report = run_ingest(Settings(_env_file=None), [corpus])
+    report = run_ingest(Settings(_env_file=None).index, [corpus])
     print(report.summary())
     sys.exit(1 if report.failed else 0)
     """
@@ -453,7 +453,7 @@ def test_ingest_killed_midway_loses_nothing(
     )
 
     # the next ingest finishes the work and collects the orphans
-    report = run_ingest(settings, [corpus])
+    report = run_ingest(settings.index, [corpus])
     assert report.failed == []
     assert set(report.added) | set(report.updated) | set(report.unchanged) == {
         SOURCES[0],

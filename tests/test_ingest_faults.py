@@ -87,7 +87,7 @@ def test_a_full_disk_is_a_clear_error_and_the_collection_stays(built_index: Any,
     _remount(small_disk, f"size={_used(small_disk) + 256 * 1024}")  # a quarter MiB to spare
 
     with pytest.raises(StoreError) as info:
-        run_ingest(settings, [big])
+        run_ingest(settings.index, [big])
     message = str(info.value)
     assert message.startswith("no space left on the disk holding"), message
     assert str(settings.data_dir) in message and "\n" not in message
@@ -95,7 +95,7 @@ def test_a_full_disk_is_a_clear_error_and_the_collection_stays(built_index: Any,
     _remount(small_disk, "size=256m")  # space freed
     assert _documents(settings) == before
     assert "1,079" in _answers(settings)
-    report = run_ingest(settings, [big])  # and the next run goes through
+    report = run_ingest(settings.index, [big])  # and the next run goes through
     assert report.failed == [] and report.added == ["big.md"]
 
 
@@ -109,7 +109,7 @@ def test_a_read_only_data_dir_is_a_clear_error_and_the_collection_stays(
     _remount(small_disk, "ro")
     try:
         with pytest.raises(StoreError) as info:
-            run_ingest(settings, [big])
+            run_ingest(settings.index, [big])
     finally:
         _remount(small_disk, "rw")
     message = str(info.value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.errors import AssistantError, IndexNotBuiltError
+from assistant.errors import DomainError, IndexNotBuiltError
 from assistant.feedback import Feedback
 from assistant.models import Answer, Message
 from assistant.ui import evidence, examples, transcript
@@ -177,7 +177,7 @@ class Page:
             turn["error"] = no_index_html(str(self.runtime.settings.corpus_dir))
             yield self.view(state, box=question)
             return
-        except AssistantError as exc:
+        except DomainError as exc:
             turn["error"] = f"<strong>The answer failed:</strong> {esc(exc)}"
             yield self.view(state, box=question)
             return
@@ -308,7 +308,7 @@ class Page:
             yield replace(step, lines=list(step.lines))
             try:
                 info, replaced = self.runtime.upload(f.name, f.read_bytes())
-            except (AssistantError, OSError) as exc:
+            except (*DomainError, OSError) as exc:
                 why = str(exc).removeprefix(f"{f.name}: ")  # a DocumentError names the file already
                 step.lines.append(f'<span class="fail">✗ {esc(f.name)}: {esc(why)}</span>')
             else:
@@ -336,7 +336,7 @@ class Page:
         try:
             self.check_key(key)
             self.runtime.delete(source)
-        except (PermissionError, AssistantError) as exc:
+        except (PermissionError, *DomainError) as exc:
             return f'<span class="fail">✗ {esc(exc)}</span>'
         return f'<span class="ok">✓ {esc(source)} deleted.</span>'
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from assistant.settings import Settings
+from index.config import IndexConfig
 from index.embed.base import Embedder
 
 
-def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedder == "sentence-transformers":
+def make_embedder(config: IndexConfig) -> Embedder:
+    if config.embedder == "sentence-transformers":
         from index.embed.st import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder()
     from index.embed.onnx import OnnxEmbedder
 
-    return OnnxEmbedder(settings.model_dir)
+    return OnnxEmbedder(config.model_dir)
 
 
-def embedder_name(settings: Settings) -> str:
+def embedder_name(config: IndexConfig) -> str:
     """The vector-space name of the configured embedder, without loading it."""
-    if settings.embedder == "sentence-transformers":
+    if config.embedder == "sentence-transformers":
         from index.embed.st import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder.name

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import EmbedderError
 from index.embed.base import Span, pool_spans
 from index.embed.export import ONNX_FILE, export_onnx
 from index.embed.tokenizer import MAX_TOKENS
+from index.errors import EmbedderError
 
 
 class OnnxEmbedder:

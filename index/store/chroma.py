@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import StoreError
+from index.config import IndexConfig
+from index.errors import StoreError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -132,6 +133,6 @@ class ChromaStore:
             self._call("answer a heartbeat", lambda c: self._client.heartbeat())
 
 
-def open_store(settings) -> ChromaStore:  # type: ignore[no-untyped-def]
+def open_store(config: IndexConfig) -> ChromaStore:
     """The configured store: a Chroma server when ``chroma_url`` is set, else embedded on disk."""
-    return ChromaStore(settings.collection, path=settings.chroma_dir, url=settings.chroma_url)
+    return ChromaStore(config.collection, path=config.chroma_dir, url=config.chroma_url)
