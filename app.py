@@ -1,6 +1,6 @@
 """Start the web app (chat page, REST API, OpenAI-compatible API) from settings."""
 
-from assistant.server import serve
+from assistant.faces.server import serve
 from assistant.settings import Settings
 
 if __name__ == "__main__":

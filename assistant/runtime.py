@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterator, Sequence
 
 from assistant import documents
+from assistant.conversation.feedback import FeedbackStore, open_feedback
+from assistant.conversation.sessions import SessionStore, open_sessions
 from assistant.errors import IndexNotBuiltError, StoreError
-from assistant.feedback import FeedbackStore, open_feedback
 from assistant.models import Answer, DocumentInfo, Message
 from assistant.service import Assistant
-from assistant.sessions import SessionStore, open_sessions
 from assistant.settings import Settings
 
 Event = tuple[str, "str | Answer"]

@@ -21,10 +21,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from assistant import citations
-from assistant.citations import Source
-from assistant.conversation import Standalone, from_rewrite, needs_context, resolve
+from assistant.conversation.followups import Standalone, from_rewrite, needs_context, resolve
+from assistant.engine import citations
 from assistant.engine.check import Evidence, assess, should_abstain
+from assistant.engine.citations import Source
 from assistant.engine.compose import choose, compose
 from assistant.engine.query import Query, analyse
 from assistant.engine.retrieve import Hit, Retriever
@@ -33,9 +33,9 @@ from assistant.errors import IndexNotBuiltError
 from assistant.generators.base import Condenser, Draft, Generator
 from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.llm import could_be_refusal, to_draft
+from assistant.generators.prompts import load_prompt
 from assistant.generators.verify import Embed, Verification, verify, verify_draft
 from assistant.models import Answer, Citation, Message, Timings
-from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from index.catalog import Catalog
 from index.text import sentence_spans

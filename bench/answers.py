@@ -41,7 +41,7 @@ def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
     cold = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "assistant.cli", "ask", QUESTIONS[0], "--json"], env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "assistant", "ask", QUESTIONS[0], "--json"], env=env, check=True, capture_output=True)
         cold.append(time.perf_counter() - t)
     figures = {
         "warm_p50_ms": round(statistics.median(times), 2),

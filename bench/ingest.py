@@ -115,7 +115,7 @@ def run(settings: Settings, out_path: Path) -> dict[str, Any]:
         if cold["failed"]:
             raise RuntimeError(f"cold ingest had failures: {cold['failed']}")
 
-        cmd = [str(cli), "ingest"] if cli.exists() else [str(exe), "-m", "assistant.cli", "ingest"]
+        cmd = [str(cli), "ingest"] if cli.exists() else [str(exe), "-m", "assistant", "ingest"]
         re_wall, re_rss, stdout, _ = _run(cmd, env, root)
         if " 0 added, 0 updated, 0 removed" not in f" {stdout}":
             raise RuntimeError(f"re-ingest was not a no-op: {stdout.strip()}")

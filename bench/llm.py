@@ -19,11 +19,11 @@ RUNS = 3
 
 
 def run(settings, out_path: Path) -> dict:  # type: ignore[no-untyped-def]
-    from assistant.citations import Source
+    from assistant.engine.citations import Source
     from assistant.errors import DomainError
     from assistant.generators.llamacpp import load
     from assistant.generators.llm import build_messages
-    from assistant.packaged_llm import model_path
+    from assistant.generators.packaged_llm import model_path
     from assistant.service import Assistant
     from eval.runner import build_assistant, eval_settings
 

@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from assistant import citations
+from assistant.engine import citations
 from eval.dataset import carries, flatten
 
 K_VALUES = (1, 3, 5, 10)

@@ -33,7 +33,7 @@ def live_server(settings: Any, assistant: Any = None) -> Iterator[str]:
     """Serve ``create_app(settings)`` with uvicorn in a thread; yields the base URL."""
     import uvicorn
 
-    from assistant.server import create_app
+    from assistant.faces.server import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, assistant), host="127.0.0.1", port=port, log_level="warning"))

@@ -9,7 +9,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.faces.cli import app
 from assistant.models import Answer
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ def test_answers_hold_the_fact_and_cite_its_document(assistant_bot, question: st
 
 @pytest.mark.parametrize("question", [q for q, _, _ in FACTS[:6]])
 def test_every_marker_resolves_to_a_citation_whose_text_is_in_the_document(assistant_bot, question: str) -> None:
-    from assistant.citations import cited_sentences, markers_in
+    from assistant.engine.citations import cited_sentences, markers_in
 
     answer = assistant_bot.ask(question)
     numbers = {c.n for c in answer.citations}

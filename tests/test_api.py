@@ -22,7 +22,7 @@ UNIQUE = (
 
 
 def _client(settings: Any, assistant: Any = None) -> Iterator[TestClient]:
-    from assistant.server import create_app
+    from assistant.faces.server import create_app
 
     with TestClient(create_app(settings, assistant)) as client:
         yield client

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
 from assistant.errors import StoreError
+from assistant.faces.cli import app
 from assistant.settings import Settings
 from index.catalog import Catalog
 from index.service import run_ingest

@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="module")
 def client(built_index: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from assistant.server import create_app
+    from assistant.faces.server import create_app
 
     with TestClient(create_app(copy_index(built_index, tmp_path_factory.mktemp("contract")))) as c:
         yield c
@@ -51,7 +51,7 @@ def test_every_error_status_is_declared_with_the_one_error_body(client: TestClie
 
 
 def test_the_key_is_in_the_schema_only_when_set(built_index: Any, tmp_path: Path) -> None:
-    from assistant.server import create_app
+    from assistant.faces.server import create_app
 
     settings = copy_index(built_index, tmp_path, api_key=SecretStr("k"))
     with TestClient(create_app(settings)) as c:

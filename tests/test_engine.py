@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.citations import Source, to_citation
 from assistant.engine.check import Evidence, assess, should_abstain
+from assistant.engine.citations import Source, to_citation
 from assistant.engine.compose import choose, compose, render
 from assistant.engine.query import analyse, counts, has_kind, names_role, roles, split_parts
 from assistant.engine.retrieve import Hit
@@ -161,7 +161,7 @@ def test_the_citation_highlights_exactly_the_quoted_unit() -> None:
 
 
 def test_brackets_inside_code_are_no_citation_markers() -> None:
-    from assistant.citations import resolve
+    from assistant.engine.citations import resolve
 
     text = "Extend the list: [3]\n```\nc.mylist += [1, 2, 3]\n```\n[3] Index it with `x[2]`. [3]"
     got, cited = resolve(text, [source(), source(), source()])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from assistant.conversation import needs_context, resolve
+from assistant.conversation.followups import needs_context, resolve
 from assistant.models import Message
 from assistant.service import Assistant
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from assistant.citations import Source
+from assistant.engine.citations import Source
 from assistant.errors import GeneratorError
 from assistant.generators.extractive import ExtractiveGenerator
 from assistant.generators.factory import make_generator

@@ -65,7 +65,7 @@ def test_no_heavy_imports_at_import_time() -> None:
         "index.service",
         "index.store.chroma",
         "index.embed.onnx",
-        "assistant.cli",
+        "assistant.faces.cli",
     ):
         assert name in result["modules"], (name, result["errors"], result["skipped"])
     assert not result["errors"], result["errors"]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
 from assistant.errors import BusyError, StoreError
+from assistant.faces.cli import app
 from assistant.settings import Settings
 from index.catalog import Catalog
 from index.embed.onnx import OnnxEmbedder  # light: onnxruntime loads when one is built

@@ -122,7 +122,7 @@ def test_a_read_only_data_dir_is_a_clear_error_and_the_collection_stays(
 def _ingest_process(settings: Any, path: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_MODEL_CACHE": str(settings.model_dir)}
     env.pop("ASSISTANT_CHROMA_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(path)], env=env,
+    return subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(path)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

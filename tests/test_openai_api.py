@@ -17,7 +17,7 @@ QUESTION = "What did China achieve in international standardization during the 1
 
 @pytest.fixture(scope="module")
 def client(built_index: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from assistant.server import create_app
+    from assistant.faces.server import create_app
 
     with TestClient(create_app(copy_index(built_index, tmp_path_factory.mktemp("v1")))) as c:
         yield c
@@ -89,7 +89,7 @@ def test_bad_requests_are_400_in_openai_shape(client: TestClient, messages: list
 
 
 def test_no_index_is_503(settings: Any) -> None:
-    from assistant.server import create_app
+    from assistant.faces.server import create_app
 
     with TestClient(create_app(settings)) as c:
         for stream in (False, True):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ConfigError
-from assistant.prompts import PROMPTS_DIR, REQUIRED, check_all, load_prompt, parse_prompt
+from assistant.generators.prompts import PROMPTS_DIR, REQUIRED, check_all, load_prompt, parse_prompt
 
 
 def test_every_prompt_file_loads() -> None:

@@ -25,7 +25,7 @@ QUESTION = "What cools the zorblax reactor?"
 def _ingest_in_another_process(settings: Any, folder: Path) -> None:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_MODEL_CACHE": str(settings.model_dir)}
     done = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ingest", str(folder)], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "assistant", "ingest", str(folder)], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
 

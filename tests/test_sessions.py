@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import Feedback, FeedbackStore
+from assistant.conversation.feedback import Feedback, FeedbackStore
+from assistant.conversation.sessions import SessionStore
 from assistant.models import Answer, Citation, Timings
-from assistant.sessions import SessionStore
 
 
 def _answer(text: str, cited: bool = True) -> Answer:
@@ -79,7 +79,7 @@ def test_feedback_is_recorded(tmp_path: Path) -> None:
 def test_cli_chat_saves_lists_and_resumes(built_index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.faces.cli import app
     from tests.live import copy_index
 
     settings = copy_index(built_index, tmp_path)

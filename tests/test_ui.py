@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
+from assistant.conversation.feedback import FeedbackStore
+from assistant.conversation.sessions import SessionStore
 from assistant.errors import DocumentError, IndexNotBuiltError
-from assistant.feedback import FeedbackStore
+from assistant.faces.ui import Page, new_state
+from assistant.faces.ui.evidence import document_html, pane_html, parse_spans
+from assistant.faces.ui.examples import collection_html, example_questions, headings, question_for
+from assistant.faces.ui.markup import esc, markdown_html, marked
+from assistant.faces.ui.transcript import answer_markdown
 from assistant.models import Answer, Citation, DocumentInfo, Message, Span, Timings
-from assistant.sessions import SessionStore
-from assistant.ui import Page, new_state
-from assistant.ui.evidence import document_html, pane_html, parse_spans
-from assistant.ui.examples import collection_html, example_questions, headings, question_for
-from assistant.ui.markup import esc, markdown_html, marked
-from assistant.ui.transcript import answer_markdown
 from index.split import Passage
 from tests.live import copy_index, live_server
 
@@ -309,7 +309,7 @@ def test_upload_of_several_files_reports_each_failure_and_goes_on(tmp_path: Path
     assert last.done == last.total == 2 and last.changed and rt.uploaded == ["note.md"]
     assert "✗ tool.exe: unsupported file type" in last.lines[0] and "✓ note.md added" in last.lines[1]
     assert "T &lt;i&gt;x&lt;/i&gt;" in last.lines[1]
-    from assistant.ui.page import upload_html
+    from assistant.faces.ui.page import upload_html
 
     assert 'role="progressbar"' in upload_html(steps[0]) and "1 of 2" in upload_html(steps[0])
     assert 'aria-valuenow="1"' in upload_html(steps[1]) and 'style="width: 50%"' in upload_html(steps[1])
@@ -345,7 +345,7 @@ def test_document_table_has_title_date_passages_added_and_file(built_index: Any)
 
 
 def test_document_table_html_is_escaped() -> None:
-    from assistant.ui.library import table_html
+    from assistant.faces.ui.library import table_html
 
     html = table_html([["<b>T</b>", "", 3, "2025-01-01 10:00", "t.md"], ["U", "2020", 4, "", "u.md"]])
     assert "2 documents, 7 passages" in html and '<td data-label="Title">&lt;b&gt;T&lt;/b&gt;</td>' in html

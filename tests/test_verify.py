@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import Source
+from assistant.engine.citations import Source
 from assistant.generators.base import Draft
 from assistant.generators.verify import verify, verify_draft
 from index.split import Passage

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
-from assistant.citations import Source
+from assistant.engine.citations import Source
 from assistant.engine.query import (
     Query,
     counts,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.citations import marker
+from assistant.engine.citations import marker
 from assistant.engine.query import Query
 from assistant.engine.select import Candidate
 from index.text import sentence_spans

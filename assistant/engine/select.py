@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.citations import Source
+from assistant.engine.citations import Source
 from assistant.engine.query import Query, has_kind, mentions, names_exactly
 from index.text import sentence_spans, terms
 from index.units import PassageUnit

@@ -1,1 +1,4 @@
-"""Answer generators behind one interface: extractive (default, no model) and language models."""
+"""Generators behind one interface (``base``): the extractive one (default, no model) and the
+language models (a local GGUF file, OpenAI-compatible endpoints, Ollama), their prompts and the
+answer verifier. May import ``index``, the root base and ``engine``; never ``service`` or the faces.
+"""

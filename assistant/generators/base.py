@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from assistant.citations import Source
+from assistant.engine.citations import Source
 from assistant.models import Message
 
 
@@ -31,6 +31,6 @@ class Generator(Protocol):
 @runtime_checkable
 class Condenser(Protocol):
     """A generator that can rewrite a follow-up as a standalone question (a language model);
-    without one the deterministic rewrite of :mod:`assistant.conversation` is used."""
+    without one the deterministic rewrite of :mod:`assistant.conversation.followups` is used."""
 
     def condense(self, question: str, history: Sequence[Message]) -> str: ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from assistant.citations import Source
+from assistant.engine.citations import Source
 from assistant.engine.compose import choose, compose
 from assistant.engine.query import analyse
 from assistant.engine.select import Selector

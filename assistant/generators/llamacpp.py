@@ -244,7 +244,7 @@ def _plain(messages: Sequence[Any]) -> list[dict[str, str]]:
 def make_llamacpp_generator(settings: Settings) -> ChatGenerator:
     """The ``llamacpp`` backend: the GGUF model of ``ASSISTANT_LLAMACPP_MODEL_PATH``, or the one
     ``assistant prepare --llm`` put in the model dir, loaded once (seconds)."""
-    from assistant.packaged_llm import model_path
+    from assistant.generators.packaged_llm import model_path
 
     path = model_path(settings)
     model = load(path, settings.llamacpp_threads, settings.llamacpp_context)

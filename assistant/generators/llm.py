@@ -4,7 +4,7 @@ and a bounded retry around a LlamaIndex chat model.
 The messages are always, in order: the system prompt (``prompts/system.txt``, which says the
 sources are data, not instructions), the last few turns of the conversation, then one user
 message rendered from ``prompts/answer.txt`` holding the numbered sources (formatted by
-:func:`assistant.citations.format_for_prompt`, the one owner of that format) and the question.
+:func:`assistant.engine.citations.format_for_prompt`, the one owner of that format) and the question.
 A reply containing ``NOT_IN_SOURCES`` is an abstention.
 
 Each backend module (``openai_compat``, ``ollama``, ``llamacpp``) only builds its LlamaIndex
@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant import citations
-from assistant.citations import Source
+from assistant.engine import citations
+from assistant.engine.citations import Source
 from assistant.errors import GeneratorError
 from assistant.generators.base import Draft
+from assistant.generators.prompts import load_prompt
 from assistant.models import Message
-from assistant.prompts import load_prompt
 
 NOT_IN_SOURCES = "NOT_IN_SOURCES"
 HISTORY_MESSAGES = 6  # the last three exchanges: enough to resolve "it", short enough to fit

@@ -2,7 +2,7 @@
 
 A sentence is kept only if a source it cites backs it on two counts:
 
-* lexically: most of its content terms occur in the passage (:func:`assistant.citations.support`,
+* lexically: most of its content terms occur in the passage (:func:`assistant.engine.citations.support`,
   the same measure the evaluation's citation precision uses), and
 * semantically: the embedder finds a passage sentence (or two adjacent ones) that says nearly
   the same thing (cosine >= :data:`SEMANTIC`). Terms alone miss a negation or swapped roles;
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant import citations
-from assistant.citations import Source
+from assistant.engine import citations
+from assistant.engine.citations import Source
 from assistant.generators.base import Draft
 from index.text import sentences
 

@@ -1,7 +1,7 @@
 """The page's layout and wiring in Gradio 6: a sidebar of conversations, a Chat tab (the
 conversation in the middle, the evidence pane on the right) and a Documents tab.
 
-Gradio is imported inside :func:`build` only; the handlers live in :mod:`assistant.ui.page`.
+Gradio is imported inside :func:`build` only; the handlers live in :mod:`assistant.faces.ui.page`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.ui.examples import LIMIT
-from assistant.ui.library import table_html
-from assistant.ui.page import Page, UploadStep, View, new_state, upload_html
+from assistant.faces.ui.examples import LIMIT
+from assistant.faces.ui.library import table_html
+from assistant.faces.ui.page import Page, UploadStep, View, new_state, upload_html
 
 if TYPE_CHECKING:
     import gradio as gr

@@ -124,7 +124,7 @@ def ask(
     if as_json:
         typer.echo(answer.model_dump_json())
     else:
-        from assistant.render import print_answer
+        from assistant.faces.render import print_answer
 
         print_answer(answer)
 
@@ -141,9 +141,9 @@ def chat(
     from rich.console import Console
     from rich.markup import escape
 
-    from assistant.render import print_answer
+    from assistant.conversation.sessions import open_sessions
+    from assistant.faces.render import print_answer
     from assistant.service import Assistant
-    from assistant.sessions import open_sessions
 
     console = Console()
     settings = _settings()
@@ -209,7 +209,7 @@ def prepare(
         _fail(str(exc))
     typer.echo(f"embedder ready: {embedder.name} in {settings.model_dir}")
     if llm:
-        from assistant.packaged_llm import prepare as prepare_llm
+        from assistant.generators.packaged_llm import prepare as prepare_llm
 
         try:
             path = prepare_llm(settings)
@@ -224,7 +224,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (ASSISTANT_PORT).")] = None,
 ) -> None:
     """Start the web app: chat page at /, REST API at /api, OpenAI-compatible API at /v1."""
-    from assistant.server import serve as run_server
+    from assistant.faces.server import serve as run_server
 
     settings = _settings()
     try:
@@ -243,13 +243,13 @@ def evaluate(
     limit: Annotated[int | None, typer.Option(min=1, help="Answer only N items spread over the set (a language model takes seconds per answer).")] = None,
 ) -> None:
     """Run the evaluation set through the real answer path and score it."""
-    from eval.runner import run_cli
+    from eval import main as run_evaluation
 
     settings = _settings()
     if generator not in (None, "extractive", "openai", "ollama", "llamacpp"):
         _fail(f"--generator {generator!r}: expected extractive, openai, ollama or llamacpp")
     try:
-        code = run_cli(settings, check=check, update_baseline=update_baseline, out=out, baselines=baselines,
+        code = run_evaluation(settings, check=check, update_baseline=update_baseline, out=out, baselines=baselines,
                        generator=generator, limit=limit)
     except DomainError as exc:
         _fail(str(exc))
@@ -263,17 +263,11 @@ def bench(
     scale: Annotated[bool, typer.Option("--scale", help="Instead: the growth benchmark (1x, 10x and the largest collection python3.11-doc allows; embedded and Chroma server; takes long).")] = False,
 ) -> None:
     """Run the speed and memory benchmarks and write their figures to a JSON file."""
-    if scale:
-        from bench.scale import run
-
-        run(_settings(), out)
-        print(f"figures written to {out}")
-        return
-    from bench.run import run_all
+    from bench import main as run_benchmarks
 
     if only not in (None, "ingest", "answers", "api", "llm"):
         _fail(f"--only {only!r}: expected ingest, answers, api or llm")
-    run_all(_settings(), out, only)
+    run_benchmarks(_settings(), out, only, scale)
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from index.offline import disable_phone_home
 from assistant.settings import Settings
+from index.offline import disable_phone_home
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -50,8 +50,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from assistant import api, contract, openai_api, ui
     from assistant.errors import DomainError
+    from assistant.faces import api, contract, openai_api, ui
     from assistant.runtime import Runtime
 
     runtime = Runtime(settings, assistant)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.faces.ui.evidence import DateOf, used_spans
+from assistant.faces.ui.markup import esc, markdown_html
 from assistant.models import Answer
-from assistant.ui.evidence import DateOf, used_spans
-from assistant.ui.markup import esc, markdown_html
 
 Turn = dict[str, Any]
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
+from assistant.faces.ui.markup import esc
 from assistant.models import DocumentInfo
-from assistant.ui.markup import esc
 
 if TYPE_CHECKING:
     from assistant.service import Assistant

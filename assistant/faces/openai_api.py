@@ -17,8 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from assistant.api import RuntimeDep, errors
 from assistant.errors import AssistantError, DomainError
+from assistant.faces.api import RuntimeDep, errors
 from assistant.models import Answer, Message, OpenAIErrorBody
 
 MODEL_ID = "offline-assistant"

@@ -1,7 +1,7 @@
 """The REST API under ``/api``: ask, chat with server-side sessions, documents, feedback.
 
 Every handler calls :class:`assistant.runtime.Runtime`; domain errors become JSON with a proper
-status in :mod:`assistant.server` (never an error inside a 200).
+status in :mod:`assistant.faces.server` (never an error inside a 200).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from assistant.conversation.feedback import Feedback
+from assistant.conversation.sessions import Session, SessionSummary
 from assistant.documents import NotFoundError, TooLargeError
-from assistant.feedback import Feedback
 from assistant.models import Answer, AskRequest, DocumentInfo, ErrorBody, ValidationErrorBody
 from assistant.runtime import Runtime
-from assistant.sessions import Session, SessionSummary
 
 
 class ChatRequest(BaseModel):

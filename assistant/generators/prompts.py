@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 REQUIRED = {
     "system": frozenset(),
     "answer": frozenset({"question", "sources"}),

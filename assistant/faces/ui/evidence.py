@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from assistant import citations
+from assistant.engine import citations
+from assistant.faces.ui.markup import esc, marked
 from assistant.models import Answer, Citation
-from assistant.ui.markup import esc, marked
 from index.text import sentence_spans
 
 DateOf = Callable[[str], "str | None"]

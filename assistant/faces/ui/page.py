@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from assistant.conversation.feedback import Feedback
 from assistant.errors import DomainError, IndexNotBuiltError
-from assistant.feedback import Feedback
+from assistant.faces.ui import evidence, examples, transcript
+from assistant.faces.ui.markup import esc, md_text
 from assistant.models import Answer, Message
-from assistant.ui import evidence, examples, transcript
-from assistant.ui.markup import esc, md_text
 
 if TYPE_CHECKING:
     from assistant.runtime import Runtime
@@ -342,7 +342,7 @@ class Page:
 
 
 def _short(title: str) -> str:
-    from assistant.sessions import TITLE_CHARS
+    from assistant.conversation.sessions import TITLE_CHARS
 
     return (title or "Untitled") + ("…" if len(title) >= TITLE_CHARS else "")
 

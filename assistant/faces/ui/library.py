@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.ui.markup import esc
+from assistant.faces.ui.markup import esc
 
 COLUMNS = ("Title", "Date", "Passages", "Added", "File")
 
