@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS passages (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_source ON passages(source);
+CREATE INDEX IF NOT EXISTS passages_source_ord ON passages(source, ord);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS units (
     passage_id TEXT NOT NULL, kind TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -85,17 +87,19 @@ class Catalog:
         return row[0] if row else None
 
     def passages(self, ids: Sequence[str] | None = None) -> list[Passage]:
-        cols = 'id, source, ord, text, section, start, "end", hash'
+        # a passage opens its section when the one before it in its document has another section
+        cols = ('id, source, ord, text, section, start, "end", hash, NOT EXISTS (SELECT 1 FROM passages q '
+                "WHERE q.source = p.source AND q.ord = p.ord - 1 AND q.section IS p.section)")
         if ids is None:
-            rows = self._db.execute(f"SELECT {cols} FROM passages ORDER BY source, ord").fetchall()
-            return [Passage(*r) for r in rows]
+            rows = self._db.execute(f"SELECT {cols} FROM passages p ORDER BY source, ord").fetchall()
+            return [_passage(r) for r in rows]
         found: dict[str, Passage] = {}
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            q = f"SELECT {cols} FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
+            q = f"SELECT {cols} FROM passages p WHERE id IN ({','.join('?' * len(chunk))})"
             for r in self._db.execute(q, chunk):
-                found[r[0]] = Passage(*r)
+                found[r[0]] = _passage(r)
         return [found[i] for i in ids if i in found]
 
     def units(self, passage_ids: Sequence[str]) -> dict[str, list[PassageUnit]]:
@@ -178,3 +182,8 @@ class Catalog:
             "INSERT INTO meta VALUES ('version', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+
+
+def _passage(row: Sequence[Any]) -> Passage:
+    pid, source, ordn, text, section, start, end, digest, opens = row
+    return Passage(pid, source, ordn, text, section, start, end, digest, opens=bool(opens))

@@ -29,6 +29,7 @@ class Passage:
     start: int
     end: int
     hash: str
+    opens: bool = False  # the first passage of its section (a definition or a lead is here)
 
     def embedding_text(self) -> str:
         """What the embedder sees: the section path gives a passage its topic."""
@@ -108,6 +109,7 @@ def split_document(
                     start=a,
                     end=b,
                     hash=hashlib.sha1(text.encode()).hexdigest()[:16],
+                    opens=not passages or passages[-1].section != label,
                 )
             )
     return passages

@@ -471,3 +471,21 @@ def test_ingest_killed_midway_loses_nothing(
     finally:
         catalog.close()
     assert _top_source(settings, embedder, "battery passport standard drafted") == "zz_new.md"
+
+
+def test_the_catalog_says_which_passages_open_their_section(built_index) -> None:  # type: ignore[no-untyped-def]
+    catalog = Catalog(built_index.catalog_path)
+    try:
+        every = catalog.passages()
+        some = catalog.passages([p.id for p in every[::7]])
+    finally:
+        catalog.close()
+    by_doc: dict[str, list] = {}
+    for p in every:
+        by_doc.setdefault(p.source, []).append(p)
+    for ps in by_doc.values():
+        assert ps[0].opens  # a document's first passage opens its first section
+        for before, p in zip(ps, ps[1:], strict=False):
+            assert p.opens == (p.section != before.section)
+    assert any(not p.opens for p in every) and sum(p.opens for p in every) > len(by_doc)
+    assert [p.opens for p in some] == [p.opens for p in every[::7]]  # read by id, the same answer

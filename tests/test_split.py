@@ -202,3 +202,16 @@ def test_document_without_sections_is_one_unit(count) -> None:  # type: ignore[n
     assert [(p.text, p.start, p.end, p.section) for p in passages] == [
         ("Just one short paragraph.", 0, 25, None)
     ]
+
+
+def test_a_passage_knows_whether_it_opens_its_section(count) -> None:  # type: ignore[no-untyped-def]
+    body = _long_body(random.Random(3), 8)
+    text = body + "\n\nShort other section."
+    doc = StructuredDocument(
+        text, "t", None,
+        [Section(("Topic",), 0, len(body), 0), Section(("Other",), len(body) + 2, len(text), 0)],
+    )
+    passages = split_document(doc, "s.txt", "s", count, chunk_tokens=100, overlap=0)
+    assert len(passages) >= 3
+    # the first chunk of each section opens it (a definition, a lead); the later chunks do not
+    assert [p.opens for p in passages] == [True] + [False] * (len(passages) - 2) + [True]

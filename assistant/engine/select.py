@@ -50,7 +50,7 @@ FEATURES = (
     "first",  # the first unit of its passage (a definition opens its entry)
     "structured",  # a list, table row or Q&A answer: structure the document gave it
     "subject",  # share of the names the question is about that its heading or defined term names exactly
-    "opens",  # opens its passage, for a question that asks what something is or does
+    "opens",  # opens its section or defined term, for a question that asks what something is or does
 )
 
 
@@ -159,7 +159,7 @@ class Selector:
                     float(unit.start == first_start),
                     float(unit.kind in ("list", "row", "answer")),
                     _share(query.subjects, f"{unit.head or ''}\n{where}"),
-                    float(query.defines and unit.start == first_start and unit.start <= src.passage.start + 2),
+                    float(query.defines and src.passage.opens and unit.start == first_start and unit.start <= src.passage.start + 2),
                 )
                 score = float(np.dot(weights, f))
                 key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
