@@ -194,6 +194,20 @@ def _evaluate(settings: Settings) -> dict[str, Any]:
     return out
 
 
+def _kept_runs(out_path: Path, sizes: list[tuple[str, list[Path]]], modes: tuple[str, ...],
+               only: tuple[str, ...]) -> dict[str, Any]:
+    """The runs of an earlier measurement that this one does not redo (a run of some sizes or
+    modes adds to the figures instead of wiping the others); each carries its ``measured_at``."""
+    try:
+        earlier = json.loads(out_path.read_text(encoding="utf-8")).get("scale", {}).get("runs", {})
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return {}
+    redone = {f"{name}/{mode}" for name, _ in sizes if not only or name in only for mode in modes}
+    kept = {k: v for k, v in earlier.items() if "(" not in k}
+    kept.update({k.split(" (")[0]: v for k, v in earlier.items() if "(" in k})  # a rerun replaces its run
+    return {k: v for k, v in kept.items() if k not in redone}
+
+
 def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
         modes: tuple[str, ...] = ("embedded", "server"), only: tuple[str, ...] = ()) -> dict[str, Any]:
     """Build and measure every size (or the ``only`` ones: ``1x``, ``10x``, ``max``) in every
@@ -217,7 +231,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "targets_at_max": {"ingest_passages_per_s": "within 20% of 1x", "server_start_to_healthz_s": 10,
                            "answer_p95_ms": 150, "server_rss_mib": 2048, "evaluation": "unchanged from 1x"},
-        "runs": {},
+        "runs": _kept_runs(out_path, sizes, modes, only),
     }
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
@@ -259,6 +273,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
                     if chroma is not None:
                         _stop(chroma)
                 run_fig["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
+                run_fig["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
                 figures["runs"][key] = run_fig
                 say(f"  {json.dumps(run_fig)}")
                 merge_results(out_path, "scale", figures)
