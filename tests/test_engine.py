@@ -153,6 +153,53 @@ def test_a_time_frame_may_come_from_the_document_date() -> None:
     assert evidence.missing == ()
 
 
+def test_an_edition_must_be_named_by_the_unit_not_by_the_document_date() -> None:
+    text = "The 2020 Version of the Negative List indicates the 123 categories of businesses that are not allowed."
+    p = Passage("n:1", "news.txt", 0, text, "Market access", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9, "December 2020 – January 2021")
+    hits = [Hit(p, 1.0, dense=0.8)]
+    q = analyse("How many categories of business does the 2021 version of the Negative List prohibit?")
+    assert q.editions == ("2021",)
+    evidence, _ = assess(q, hits, Selector().candidates(q, [src]), [src])
+    assert evidence.missing == ("2021",) and should_abstain(evidence, 0.2)
+    # the edition the unit names is met; a plain time frame may still come from the document date
+    q = analyse("How many categories of business does the 2020 version of the Negative List prohibit?")
+    assert not assess(q, hits, Selector().candidates(q, [src]), [src])[0].missing
+    q = analyse("How many categories of business did the Negative List prohibit in 2021?")
+    assert q.editions == () and not assess(q, hits, Selector().candidates(q, [src]), [src])[0].missing
+    # a year on an event or on the document itself is its time frame, not an edition
+    assert analyse("Which products did China's 2020 CCC catalogue adjustment add?").editions == ()
+    assert analyse("What does SESEC's 2020 item on cybersecurity products require?").editions == ()
+
+
+def test_a_how_long_needs_a_quantity_with_its_unit_of_measure() -> None:
+    q = analyse("How long is the Jakarta–Bandung High-Speed Railway?")
+    assert q.wants == "number" and q.measure
+    assert not has_kind("Chinese standards were adopted in eight railway projects.", "number", q.text, measure=True)
+    assert has_kind("The line is 142.3 km long.", "number", q.text, measure=True)
+    assert has_kind("The office completes the review within 45 working days.", "number", q.text, measure=True)
+    assert not analyse("How many projects adopted Chinese standards?").measure
+
+
+def test_a_unit_promoted_for_holding_the_kind_must_be_about_the_question() -> None:
+    about = "China's proposal for an international standard on quantum computing vocabulary was approved by ISO/IEC JTC 1."
+    nearby = "Separately, a conformance test method was published as ISO/IEC 19823-16:2020 in the same month."
+    text = f"{about}\n\n{nearby}"  # two paragraphs: not one answer read across both
+    p = Passage("q:1", "news.txt", 0, text, None, 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9, "2020")
+    # the units' own vectors: the first is about the question, the second about something else
+    a = PassageUnit("q:1", "sentence", 0, len(about), about, None, np.array([1.0, 0.0]))
+    b = PassageUnit("q:1", "sentence", len(about) + 2, len(text), nearby, None, np.array([0.0, 1.0]))
+    q = analyse("What ISO/IEC standard number was assigned to China's quantum computing vocabulary standard?")
+    q = q.with_vector(np.array([1.0, 0.0]))
+    assert q.wants == "code"
+    common = {"iso": 0.2, "iec": 0.2, "standard": 0.3, "intern": 0.3, "china": 0.2, "quantum": 6.0}  # IDF
+    got = Selector(common).candidates(q, [src], lambda s: [a, b])
+    assert got[0].unit is a and got[1].unit is b  # the code is in the second unit only
+    evidence, order = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    assert order[0].unit is a and evidence.kind_missing  # the neighbouring code is not promoted: no answer
+
+
 def test_the_citation_highlights_exactly_the_quoted_unit() -> None:
     u = UNITS[5]
     c = to_citation(1, source(), [u])

@@ -41,6 +41,7 @@ CONSTRAINT_WINDOW = 5  # a unit that meets the constraints may be promoted from 
 CONSTRAINT_SCORE = 0.6  # ...when it scores at least this share of the best
 KIND_WINDOW = 1  # a "when"/"how many"/"who" answer must be in the chosen unit (dev: 3 -> 1 took abstention recall 0.58 -> 0.67, false refusals unchanged)...
 KIND_COVERAGE = 0.1  # ...and be about the question, not a date that merely stands nearby
+KIND_RELATIVE = 0.5  # a unit promoted for holding the kind must cover this share of what the best unit covers
 DENSE_FLOOR = 0.3  # no passage this close in meaning: the collection is not about it (dev answerable >= 0.46)
 UNKNOWN_SHARE = 0.5  # a question mostly in words the collection never uses is off its subject
 VAGUE = frozenset({"one", "thing", "other", "els", "detail", "exact", "specif", "more", "exampl"})
@@ -78,7 +79,10 @@ def assess(
         # the first unit near the top that meets the constraints and holds the kind of answer
         fits = [k for k, c in enumerate(ranked[:CONSTRAINT_WINDOW])
                 if c.score >= CONSTRAINT_SCORE * ranked[0].score and not unmet(question, _context(c, sources))]
-        kinded = [k for k in fits if _has_answer_kind(question, ranked[k])]
+        # a unit with the kind of answer but about much less of the question is a neighbouring
+        # fact ("ISO/IEC 19823-16" beside the project asked about), not the answer
+        kinded = [k for k in fits if _has_answer_kind(question, ranked[k])
+                  and ranked[k].coverage >= KIND_RELATIVE * ranked[fits[0]].coverage]
         # a count of the thing asked about goes first; a lexical test of that is too brittle
         # (synonyms, "apps" for "applications") to refuse on, so it only ranks
         counting = [k for k in kinded if _counts_asked(question, ranked[k])]
@@ -113,7 +117,7 @@ def _has_answer_kind(question: Query, c: Candidate) -> bool:
     many", a name for "who", a standard code for "which GB number") beyond what the question says."""
     if question.wants in ("fact", "list"):
         return True
-    return has_kind(c.unit.read, question.wants, question.text)
+    return has_kind(c.unit.read, question.wants, question.text, question.measure and question.wants == "number")
 
 
 def _counts_asked(question: Query, c: Candidate) -> bool:
@@ -122,24 +126,28 @@ def _counts_asked(question: Query, c: Candidate) -> bool:
     return question.wants != "number" or counts(c.unit.read, question.counted)
 
 
-def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str]:
-    """A unit with what it is read under (its head, section, document title and date), and
-    that with the rest of its passage: a time frame ("in 2020", "during the 14th plan") is
-    often set once for a whole paragraph or document, not repeated in each sentence."""
+def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str]:
+    """A unit with what it is read under (its head, section, document title and date), that
+    with the rest of its passage (a time frame, "in 2020", "during the 14th plan", is often set
+    once for a whole paragraph or document, not repeated in each sentence), and the unit with
+    its head and section only (where an edition, "the 2021 version", must be named: a
+    newsletter dated 2021 does not make its 2020 list the 2021 one)."""
     src = sources[c.source - 1]
-    unit = "\n".join(filter(None, (src.title, src.date, src.passage.section, c.unit.head, c.text)))
-    return unit, unit + "\n" + src.passage.text
+    own = "\n".join(filter(None, (src.passage.section, c.unit.head, c.text)))
+    unit = "\n".join(filter(None, (src.title, src.date, own)))
+    return unit, unit + "\n" + src.passage.text, own
 
 
-def unmet(question: Query, context: tuple[str, str]) -> tuple[str, ...]:
+def unmet(question: Query, context: tuple[str, str, str]) -> tuple[str, ...]:
     """The question's constraints that a unit's context does not meet: what it names (codes,
     versions, figures, names, roles) in the unit itself, a time frame and the identifiers it
     names (``follow_symlinks``, ``StrEnum``) in its passage. An acronym names an actor
     ("SAMR and MIIT reconstituted ..."), often once per article: the documents found must
     have it (see :func:`assess`), the passage need not."""
-    unit, passage = context
+    unit, passage, own = context
     return (
-        tuple(s for s in question.specifics if not mentions(passage if is_time_frame(s) else unit, s))
+        tuple(s for s in question.specifics
+              if not mentions(own if s in question.editions else passage if is_time_frame(s) else unit, s))
         + tuple(r for r in question.roles if not names_role(unit, r))
         + tuple(n for n in question.names if not is_acronym(n) and not mentions(passage, n))
     )

@@ -38,7 +38,11 @@ _PLURAL_Q = re.compile(
     r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?[\w-]*(?:ies|[^su'\s]s)\s+(?:are|were|do|does|did|have|has|had|will|can|could|should|must|is|was)\b",
     re.IGNORECASE,
 )
-_CODE_Q = re.compile(r"\b(?:what|which|under which|under what)\s+(?:(?:GB|GB/T|ISO|IEC|EN|IEEE|RFC|PEP|standard|document)\s+)+(?:number|code|reference)\b", re.IGNORECASE)
+_CODE_PREFIXES = "GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T|RFC|PEP"
+_CODE_Q = re.compile(
+    rf"\b(?:what|which|under which|under what)\s+(?:(?:{_CODE_PREFIXES}|international|national|standard|document)\s+)+(?:number|code|reference)\b",
+    re.IGNORECASE,
+)
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
 _ROLE = re.compile(
     r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(president|chair(?:man|woman|person)?|"
@@ -54,7 +58,24 @@ _SECOND_PART = re.compile(
 
 QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_CODE = re.compile(r"\b(?:GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T|RFC|PEP)\s?[\d.]+(?:[-:]\d+)*\b")
+_CODE = re.compile(rf"\b(?:{_CODE_PREFIXES})\s?[\d.]+(?:[-:]\d+)*\b")
+# a year that names an edition of a document or a list ("the 2021 version of the Negative List",
+# "the 2019 top-runner list"), not a time frame ("in 2021"): the unit itself must name it; a
+# newsletter dated 2021 does not make the 2020 list it reports the 2021 one
+_EDITION = re.compile(
+    r"(?:\b(?:the|its|their|this|that|whose)|['’]s)\s+(19[5-9]\d|20\d\d)\s+(?:[\w-]+\s+){0,2}?(?:version|edition|list|catalogue|catalog)s?\b"
+    r"(?!\s+[a-z]+(?:ment|tion|sion|ance|ence|ure)s?\b)"  # "the 2020 catalogue adjustment" is an event its document dates
+    r"|\b(?:version|edition)\s+(?:of\s+)?(19[5-9]\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+# a quantity with a unit of measure: "how long is the railway" wants "142 km", not "eight projects"
+_MEASURE_Q = re.compile(r"\bhow (?:long|far|fast|tall|high|heavy|wide|deep)\b|\bwhat (?:is|was) (?:the|its) (?:length|distance|speed|weight|height|width|depth|duration)\b", re.IGNORECASE)
+_MEASURE = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:(?:working|business|calendar|natural|full)\s+)?(?:%|percent\b|per cent\b|(?:km|kilomet|met|mile|cm|mm|m\b|kg|kilogram|gram|ton|tonne|second|minute|hour|"
+    r"day|week|month|year|decade|km/h|mph|byte|kb\b|mb\b|gb\b|bit|character|yuan|rmb|euro|eur\b|usd|dollar|million|billion|trillion))"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred)\s+(?:second|minute|hour|day|week|month|year|decade|kilomet|mile)",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
 _NAME = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*)")
 
@@ -80,6 +101,8 @@ class Query:
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
     counted: tuple[str, ...] = ()  # what a "how many" counts ("connections"): a number about it ranks first
+    editions: tuple[str, ...] = ()  # years naming an edition ("the 2021 version"): the unit must name them
+    measure: bool = False  # a "how long/far/fast": the number must carry a unit of measure
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -119,6 +142,8 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         carried=carried,
         asked=asked,
         roles=tuple(roles(asked)),
+        editions=tuple(dict.fromkeys(y for m in _EDITION.finditer(asked) for y in m.groups() if y)),
+        measure=bool(_MEASURE_Q.search(asked)),
     )
 
 
@@ -309,9 +334,13 @@ _KIND = {
 }
 
 
-def has_kind(sentence: str, wants: str, question: str = "") -> bool:
+def has_kind(sentence: str, wants: str, question: str = "", measure: bool = False) -> bool:
     """Whether the sentence holds the kind of thing asked for that the question does not
-    already contain (the date a question names is not its answer)."""
+    already contain (the date a question names is not its answer); with ``measure``, a number
+    with a unit of measure ("142 km", "350 km/h", "three years")."""
+    if measure:
+        asked = question.lower()
+        return any(m.group(0).strip().lower() not in asked for m in _MEASURE.finditer(sentence))
     if wants == "list":
         return sentence.count(",") >= 2 or sentence.lstrip().startswith("- ")
     pattern = _KIND.get(wants)
