@@ -489,3 +489,22 @@ def test_the_catalog_says_which_passages_open_their_section(built_index) -> None
             assert p.opens == (p.section != before.section)
     assert any(not p.opens for p in every) and sum(p.opens for p in every) > len(by_doc)
     assert [p.opens for p in some] == [p.opens for p in every[::7]]  # read by id, the same answer
+
+
+@pytest.mark.slow
+def test_the_same_documents_build_the_same_vector_index(built_index: Settings, settings: Settings, embedder: OnnxEmbedder) -> None:
+    """Two cold builds of one collection answer nearest-neighbour queries alike (one insertion
+    thread, a wide search), so an evaluation rebuilt on a fresh clone scores as its baseline."""
+    from index.store.chroma import open_store
+
+    shutil.copytree(CORPUS, settings.data_dir / "corpus")
+    assert not run_ingest(settings.index, [settings.data_dir / "corpus"]).failed
+    catalog = Catalog(built_index.catalog_path)
+    try:
+        probes = [p.text for p in catalog.passages()]
+    finally:
+        catalog.close()
+    vectors = embedder.embed([f"what does it say about {t[:80]}" for t in probes])
+    first, second = open_store(built_index.index), open_store(settings.index)
+    assert len(vectors) > 300
+    assert [[i for i, _ in first.query(v, 10)] for v in vectors] == [[i for i, _ in second.query(v, 10)] for v in vectors]

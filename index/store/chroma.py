@@ -28,6 +28,9 @@ def _one_line(exc: BaseException) -> str:
     return text[:300]
 
 
+HNSW = {"hnsw:space": "cosine", "hnsw:num_threads": 1, "hnsw:construction_ef": 200, "hnsw:search_ef": 200}
+
+
 class ChromaStore:
     """One Chroma collection of passage vectors (cosine space).
 
@@ -67,8 +70,10 @@ class ChromaStore:
             raise StoreError(f"cannot open the Chroma collection {collection!r} at {self.where}: {_one_line(exc)}{self._advice()}") from exc
 
     def _open(self) -> Any:
+        # one insertion thread and a wide search: the same documents give the same index, so an
+        # evaluation rebuilt from a fresh clone answers as the committed baseline did
         return self._client.get_or_create_collection(
-            name=self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            name=self.name, embedding_function=None, metadata=HNSW
         )
 
     def _advice(self) -> str:
