@@ -100,6 +100,9 @@ def _load_html(data: bytes, name: str) -> str:
             h.replace_with(f"\n\n{'#' * level} {h.get_text(' ', strip=True)}\n\n")
     _terms_as_headings(soup)
     for cell in soup.find_all(["td", "th"]):
+        for inner in cell.find_all(["p", "div", "br"]):  # a cell's paragraphs stay on its row's line
+            inner.insert_before(" ")
+            inner.unwrap()
         cell.append("\t")
     for tag in soup.find_all(_LINE_TAGS):
         tag.append("\n")

@@ -222,6 +222,8 @@ def _mark_plain_titles(items: list[tuple[str, str, int]]) -> None:
     for i, (kind, text, _lvl) in enumerate(items):
         if kind != "line" or not clean.is_title_like(text, 110) or clean.ends_sentence(text) and not text.endswith(":"):
             continue
+        if " | " in text:
+            continue  # a table's header row ("Constant | Description"), not a headline
         if clean.ends_dangling(text):
             continue  # "Organizations including 3GPP, IETF, ITU, ETSI, and" runs on: no headline ends so
         prev_blank = i == 0 or items[i - 1][0] == "blank" or (

@@ -4,7 +4,7 @@ Recovered from the document's structure at ingest, so the answer step can quote 
 instead of a sentence that sits near it:
 
 - ``list``: a sentence that introduces a list (a trailing colon, "the following") together
-  with its items;
+  with its items, or with the table that follows it ("one of the following constants:");
 - ``row``: a table row, with the table's header row as its ``head``;
 - ``answer``: the answer paragraph of a question-and-answer pair, with the question as its
   ``head`` (a leading "Answer:" label is part of the span, not of what is quoted);
@@ -30,6 +30,7 @@ KINDS = ("sentence", "list", "row", "answer", "code")
 LIST_ITEM = re.compile(r"^\s*(?:[-–•*]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+|\(\w{1,3}\)\s+)")
 _INTRODUCES = re.compile(r":\s*$|\b(?:the following|as follows|include|includes|including)\b[^.]{0,40}[.:]?\s*$", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^\s*(?:answer|a|reply|response)\s*[:：]\s*", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"(?:it|they|this|these|those|its|their|such|each|both)\b", re.IGNORECASE)
 MAX_LIST_BLOCKS = 12
 MAX_LIST_CHARS = 1800
 MAX_PLAIN_ITEM = 400  # an unbulleted paragraph longer than this is prose, not a list item
@@ -82,7 +83,9 @@ def answer_units(doc: StructuredDocument) -> list[Unit]:
         if spans and _INTRODUCES.search(text[spans[-1][0] : spans[-1][1]]):
             listed = _list_after(text, blocks, i)
             if listed is not None:
-                out.append(Unit("list", spans[-1][0], listed, term))
+                # "It must be one of the following:" says what it is about in the sentence before
+                start = spans[-2][0] if len(spans) > 1 and _REFERS_BACK.match(text[spans[-1][0] : spans[-1][1]]) else spans[-1][0]
+                out.append(Unit("list", start, listed, term))
         i += 1
     out.sort(key=lambda u: (u.start, -u.end))
     return out
@@ -92,12 +95,14 @@ def _list_after(text: str, blocks: Sequence[Block], i: int) -> int | None:
     """The end of the list that block ``i`` introduces, or ``None`` when no list follows."""
     end, taken, items = None, 0, 0
     start_of_prev = blocks[i].start
+    if i + 1 < len(blocks) and blocks[i + 1].kind == "row":
+        return _table_after(blocks, i + 1)  # "one of the following constants:" and the table of them
     for b in blocks[i + 1 : i + 1 + MAX_LIST_BLOCKS]:
         if b.kind == "heading":
             break
         body = text[b.start : b.end]
         if b.kind == "row":
-            break  # a table is answered row by row, with its header
+            break  # a table after the list: answered row by row, with its header
         is_item = bool(LIST_ITEM.match(body)) or (b.kind == "code" and not items)  # "Example:" + code
         if items and not is_item and not text[start_of_prev:end].rstrip().endswith(":"):
             break  # the list ended: prose again (an item ending in a colon goes on below)
@@ -108,6 +113,16 @@ def _list_after(text: str, blocks: Sequence[Block], i: int) -> int | None:
         end, taken, items = b.end, taken + 1, items + is_item
         start_of_prev = b.start
     return end
+
+
+def _table_after(blocks: Sequence[Block], first: int) -> int | None:
+    """The end of the table that starts at block ``first``, when it has a header and a row and
+    fits in a list unit; ``None`` otherwise (its rows still answer one by one)."""
+    j = first
+    while j < len(blocks) and blocks[j].kind == "row" and blocks[j].end - blocks[first].start <= MAX_LIST_CHARS:
+        j += 1
+    whole = j == len(blocks) or blocks[j].kind != "row"
+    return blocks[j - 1].end if whole and j - first >= 2 else None
 
 
 def _question_before(text: str, blocks: Sequence[Block], i: int) -> str | None:

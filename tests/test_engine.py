@@ -172,6 +172,16 @@ def test_an_edition_must_be_named_by_the_unit_not_by_the_document_date() -> None
     assert analyse("What does SESEC's 2020 item on cybersecurity products require?").editions == ()
 
 
+def test_a_row_meets_what_the_question_names_through_its_header_in_the_passage_before() -> None:
+    row = "8 | practically ensure equal treatment for foreign enterprises | ensure equal participation"
+    p = Passage("g:3", "report.txt", 3, row, "Government work report", 500, 500 + len(row), "h")
+    src = Source(p, "Newsletter", 0.9, "March - April 2025")
+    unit_ = PassageUnit("g:3", "row", 500, 500 + len(row), row, "No. | 2025 version | 2024 version", None)
+    q = analyse("How did the wording on equal treatment for foreign enterprises change between the 2024 and 2025 reports?")
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], Selector().candidates(q, [src], lambda s: [unit_]), [src])
+    assert evidence.missing == ()
+
+
 def test_a_how_long_needs_a_quantity_with_its_unit_of_measure() -> None:
     q = analyse("How long is the Jakarta–Bandung High-Speed Railway?")
     assert q.wants == "number" and q.measure

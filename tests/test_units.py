@@ -125,3 +125,37 @@ def test_span_vectors_pool_only_the_tokens_inside_each_span() -> None:
     assert np.allclose(pooled[0], [1.0, 0.0])
     assert np.allclose(pooled[1], np.array([0.5, 0.5]) / np.linalg.norm([0.5, 0.5]))
     assert not pooled[2].any()  # a span past the input limit gets no vector
+
+
+def test_an_html_table_is_rows_with_a_header_and_a_list_when_a_sentence_introduces_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.engine.compose import render
+    from index.units import PassageUnit
+
+    page = tmp_path / "asyncio-task.html"
+    page.write_text(
+        "<html><body><h1>asyncio.wait</h1>"
+        "<p>return_when indicates when this function should return. It must be one of the following constants:</p>"
+        "<table><thead><tr><th><p>Constant</p></th><th><p>Description</p></th></tr></thead><tbody>"
+        "<tr><td><p>FIRST_COMPLETED</p></td><td><p>The function will return when any future finishes.</p></td></tr>"
+        "<tr><td><p>ALL_COMPLETED</p></td><td><p>The function will return when all futures finish.</p>"
+        "<p>Or are cancelled.</p></td></tr></tbody></table>"
+        "<p>Unlike wait_for(), wait() does not cancel the futures.</p></body></html>"
+    )
+    doc = structure.parse(loaders.load_text(page), page.name)
+    units = answer_units(doc)
+    # a cell's paragraphs stay on their row's line; the header row is the rows' head, no headline
+    rows = [u for u in units if u.kind == "row"]
+    assert [doc.text[u.start : u.end] for u in rows] == [
+        "FIRST_COMPLETED | The function will return when any future finishes.",
+        "ALL_COMPLETED | The function will return when all futures finish. Or are cancelled.",
+    ]
+    assert all(u.head == "Constant | Description" for u in rows)
+    assert not any("Constant" in s.path[-1] for s in doc.sections if s.path)
+    # the introduction with the table is a list, read with the sentence its "It" refers back to
+    (listed,) = [u for u in units if u.kind == "list"]
+    text = doc.text[listed.start : listed.end]
+    assert text.startswith("return_when indicates") and text.endswith("Or are cancelled.")
+    assert render(PassageUnit("p", "list", listed.start, listed.end, text, None, None)).splitlines()[1:] == [
+        "- FIRST_COMPLETED: The function will return when any future finishes.",
+        "- ALL_COMPLETED: The function will return when all futures finish. Or are cancelled.",
+    ]

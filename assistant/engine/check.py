@@ -98,6 +98,8 @@ def assess(
     # Five-Year Plan" answerable
     dates = {s.passage.source: f"{s.title}\n{s.date or ''}" for s in sources}
     texts = [f"{dates.get(h.passage.source, '')}\n{h.passage.section or ''}\n{h.passage.text}" for h in hits]
+    if ranked and ranked[0].unit.head:  # a table row is read under its header, which may sit in the passage before
+        texts.append(ranked[0].unit.head)
     missing += tuple(s for s in question.specifics if s not in missing and not any(mentions(t, s) for t in texts))
     missing += tuple(n for n in question.names if not any(mentions(t, n) for t in (*texts, *documents)))
     coverage = ranked[0].coverage if ranked else 0.0

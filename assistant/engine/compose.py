@@ -163,11 +163,20 @@ def _render_list(text: str) -> str:
     for item in items:
         if item.strip().startswith("```"):
             lines.append(item.strip())
+        elif " | " in item and "\n" in item.strip():  # a table: its header, then a row per item
+            lines += ["- " + _table_item(row) for row in item.strip().split("\n")[1:] if row.strip()]
         elif len(lines) > 1 and lines[-1].endswith(":") and not LIST_ITEM.match(item):
             lines[-1] = f"{lines[-1]} {tidy(item)}"  # what an item introduces belongs to it
         else:
             lines.append("- " + tidy(item))
     return "\n".join([lines[0]] + [line if line.startswith("```") else _end(line) for line in lines[1:]])
+
+
+def _table_item(row: str) -> str:
+    """A table row as a list item: what it names, then what it says ("FIRST_COMPLETED: The
+    function will return when any future finishes or is cancelled.")."""
+    cells = [c.strip() for c in row.split("|") if c.strip() and c.strip() != "–"]
+    return tidy(cells[0] + (": " + "; ".join(cells[1:]) if len(cells) > 1 else ""))
 
 
 def _render_row(head: str, row: str) -> str:
