@@ -182,6 +182,38 @@ def test_a_row_meets_what_the_question_names_through_its_header_in_the_passage_b
     assert evidence.missing == ()
 
 
+def _entries() -> tuple[Source, list[PassageUnit]]:
+    """Two API entries sharing one passage, as short entries do."""
+    parts = [
+        ("@functools.lru_cache(maxsize=128)", "Decorator to wrap a function with a memoizing callable."),
+        ("@functools.lru_cache(maxsize=128)", "The cache keeps references to the arguments until they age out of the cache."),
+        ("@functools.cache(user_function)", "Simple lightweight unbounded function cache."),
+        ("@functools.cache(user_function)", "The cache is threadsafe so that the wrapped function can be used in several threads."),
+    ]
+    text = " ".join(t for _, t in parts)
+    p = Passage("f:1", "functools.html", 1, text, "@functools.lru_cache(maxsize=128)", 0, len(text), "h", opens=True)
+    units, pos = [], 0
+    for head, t in parts:
+        units.append(PassageUnit("f:1", "sentence", pos, pos + len(t), t, head, None))
+        pos += len(t) + 1
+    return Source(p, "functools", 0.9), units
+
+
+def test_what_x_does_is_answered_under_x_exactly_and_led_by_its_entry_s_first_sentence() -> None:
+    src, units = _entries()
+    q = analyse("What does functools.cache do?")
+    got = Selector().candidates(q, [src], lambda s: units)
+    opens = FEATURES.index("opens")
+    # the first sentence under each term opens its entry, even inside a passage
+    assert {c.text for c in got if c.features[opens]} == {units[0].text, units[2].text}
+    _, order = assess(q, [Hit(src.passage, 1.0, dense=0.7)], got, [src])
+    assert order[0].unit.head == "@functools.cache(user_function)"  # not the longer name beside it
+    # when the best unit is a later sentence of the entry, the entry's definition comes with it
+    later = [c for c in order if c.unit is units[3]] + [c for c in order if c.unit is not units[3]]
+    picked = [c.unit for c in choose(q, later)]
+    assert units[2] in picked and picked.index(units[2]) < picked.index(units[3])
+
+
 def test_a_how_long_needs_a_quantity_with_its_unit_of_measure() -> None:
     q = analyse("How long is the Jakarta–Bandung High-Speed Railway?")
     assert q.wants == "number" and q.measure

@@ -32,6 +32,7 @@ from assistant.engine.query import (
     is_acronym,
     is_time_frame,
     mentions,
+    names_exactly,
     names_role,
 )
 from assistant.engine.retrieve import Hit
@@ -79,6 +80,12 @@ def assess(
         # the first unit near the top that meets the constraints and holds the kind of answer
         fits = [k for k, c in enumerate(ranked[:CONSTRAINT_WINDOW])
                 if c.score >= CONSTRAINT_SCORE * ranked[0].score and not unmet(question, _context(c, sources))]
+        # a question about something by name ("functools.cache") is answered under the heading
+        # or term that names it exactly, not under a longer name beside it ("functools.lru_cache")
+        exact = [n for n in question.subjects if not is_acronym(n)]  # an acronym names an actor, not an entry
+        named = [k for k in fits if exact and all(names_exactly(_heading(ranked[k], sources), n) for n in exact)]
+        if named:
+            fits = named + [k for k in fits if k not in named]
         # a unit with the kind of answer but about much less of the question is a neighbouring
         # fact ("ISO/IEC 19823-16" beside the project asked about), not the answer
         kinded = [k for k in fits if _has_answer_kind(question, ranked[k])
@@ -126,6 +133,12 @@ def _counts_asked(question: Query, c: Candidate) -> bool:
     """For a "how many": whether the unit's number counts the thing asked about ("connections"),
     not something that stands nearby ("700,000 base stations")."""
     return question.wants != "number" or counts(c.unit.read, question.counted)
+
+
+def _heading(c: Candidate, sources: Sequence[Source]) -> str:
+    """What a unit is read under: its defined term or table header, its section, its title."""
+    src = sources[c.source - 1]
+    return "\n".join(filter(None, (c.unit.head, src.passage.section, src.title)))
 
 
 def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str]:

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from assistant.engine.citations import marker
 from assistant.engine.query import Query
-from assistant.engine.select import Candidate
+from assistant.engine.select import FEATURES, Candidate
 from index.text import sentence_spans
 from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
+_OPENS = FEATURES.index("opens")
 MAX_CHARS = 900
 SHORT_WORDS = 5  # a sentence this short says what it is about only with its heading
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -54,9 +55,14 @@ def choose(query: Query, ranked: Sequence[Candidate]) -> list[Candidate]:
         return []
     best = ranked[0]
     chosen = [best]
-    covered = set(best.covered)
-    length = len(best.text)
+    opener = _entry_opener(query, ranked)
+    if opener is not None and not _overlaps(opener.unit, best.unit):
+        chosen.insert(0, opener)  # "what does X do": X's entry opens with what it does
+    covered = set().union(*(c.covered for c in chosen))
+    length = sum(len(c.text) for c in chosen)
     for c in ranked[1:]:
+        if c in chosen:
+            continue
         if len(chosen) >= MAX_UNITS or length + len(c.text) > MAX_CHARS:
             break
         if c.score < 0.6 * best.score or any(_overlaps(c.unit, o.unit) for o in chosen):
@@ -69,6 +75,17 @@ def choose(query: Query, ranked: Sequence[Candidate]) -> list[Candidate]:
     # units of one source read best in document order, sources in order of first use
     first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
     return sorted(chosen, key=lambda c: (first_use[c.source], c.unit.start))
+
+
+def _entry_opener(query: Query, ranked: Sequence[Candidate]) -> Candidate | None:
+    """For a question that asks what something is or does, when the best unit sits inside a
+    defined term's entry but is not its first: the unit that opens that entry (its definition),
+    if it is among the candidates."""
+    best = ranked[0]
+    if not query.defines or not best.unit.head or best.features[_OPENS] > 0:
+        return None
+    return next((c for c in ranked[1:] if c.unit.head == best.unit.head and c.features[_OPENS] > 0
+                 and c.unit.kind == "sentence"), None)
 
 
 def _marked(lines: Sequence[str], mark: str) -> list[str]:

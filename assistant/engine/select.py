@@ -142,6 +142,7 @@ class Selector:
             rows = [self._row(query, u, qterms, weight, total, context) for u in units]
             rows += [self._row(query, u, qterms, weight, total, context) for u in _completed(query, src, units)]
             first_start = min((u.start for u in units if u.kind != "code"), default=-1)  # a definition is prose
+            opening = _openers(src, units) if query.defines else set()
             for idx, (unit, coverage, covered, novelty, sim) in enumerate(rows):
                 near = max((r[1] for r in rows[max(0, idx - 1) : idx + 2] if r[0] is not unit and r[0].kind == "sentence"), default=0.0)
                 if query.wants == "list":
@@ -159,7 +160,7 @@ class Selector:
                     float(unit.start == first_start),
                     float(unit.kind in ("list", "row", "answer")),
                     _share(query.subjects, f"{unit.head or ''}\n{where}"),
-                    float(query.defines and src.passage.opens and unit.start == first_start and unit.start <= src.passage.start + 2),
+                    float(id(unit) in opening),
                 )
                 score = float(np.dot(weights, f))
                 key = (unit.kind, " ".join(unit.text.split()).lower())  # a text two passages or documents repeat, once
@@ -221,6 +222,23 @@ def _fragment(unit: PassageUnit) -> bool:
     if unit.kind != "sentence":
         return False
     return unit.text.rstrip().endswith(":") or bool(_CONTINUED_ITEM.match(unit.text))
+
+
+def _openers(src: Source, units: Sequence[PassageUnit]) -> set[int]:
+    """The units (by ``id``) that open a section or a defined term's entry in this passage: the
+    first prose unit when the passage opens its section, and the first unit under each defined
+    term that begins inside it (short entries share a passage)."""
+    out: set[int] = set()
+    prose = [u for u in units if u.kind != "code"]
+    previous: str | None = None
+    for k, u in enumerate(prose):
+        if k == 0:
+            if src.passage.opens and u.start <= src.passage.start + 2:
+                out.add(id(u))
+        elif u.head and u.head != previous:
+            out.add(id(u))
+        previous = u.head
+    return out
 
 
 def _share(names: Sequence[str], text: str) -> float:
