@@ -221,6 +221,9 @@ def test_a_how_long_needs_a_quantity_with_its_unit_of_measure() -> None:
     assert has_kind("The line is 142.3 km long.", "number", q.text, measure=True)
     assert has_kind("The office completes the review within 45 working days.", "number", q.text, measure=True)
     assert not analyse("How many projects adopted Chinese standards?").measure
+    for question in ("What is its maximum operating speed?", "What is the maximum length of a key accepted by json.dumps?"):
+        q = analyse(question)
+        assert q.measure and q.wants == "number", question
 
 
 def test_a_unit_promoted_for_holding_the_kind_must_be_about_the_question() -> None:

@@ -69,7 +69,7 @@ _EDITION = re.compile(
     re.IGNORECASE,
 )
 # a quantity with a unit of measure: "how long is the railway" wants "142 km", not "eight projects"
-_MEASURE_Q = re.compile(r"\bhow (?:long|far|fast|tall|high|heavy|wide|deep)\b|\bwhat (?:is|was) (?:the|its) (?:length|distance|speed|weight|height|width|depth|duration)\b", re.IGNORECASE)
+_MEASURE_Q = re.compile(r"\bhow (?:long|far|fast|tall|high|heavy|wide|deep)\b|\bwhat (?:is|was|are|were) (?:the|its|their) (?:[\w-]+\s+){0,2}?(?:length|distance|speed|weight|height|width|depth|duration)\b", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:(?:working|business|calendar|natural|full)\s+)?(?:%|percent\b|per cent\b|(?:km|kilomet|met|mile|cm|mm|m\b|kg|kilogram|gram|ton|tonne|second|minute|hour|"
     r"day|week|month|year|decade|km/h|mph|byte|kb\b|mb\b|gb\b|bit|character|yuan|rmb|euro|eur\b|usd|dollar|million|billion|trillion))"
@@ -151,7 +151,7 @@ def wants_of(text: str) -> str:
     """The kind of answer a question asks for."""
     if _CODE_Q.search(text):
         return "code"
-    if _NUMBER_Q.search(text):
+    if _NUMBER_Q.search(text) or _MEASURE_Q.search(text):
         return "number"
     if _DATE_Q.search(text):
         return "date"
