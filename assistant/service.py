@@ -26,7 +26,7 @@ from assistant.engine import citations
 from assistant.engine.check import Evidence, assess, should_abstain
 from assistant.engine.citations import Source
 from assistant.engine.compose import choose, compose
-from assistant.engine.query import Query, analyse
+from assistant.engine.query import Query, analyse, subjects
 from assistant.engine.retrieve import Hit, Retriever
 from assistant.engine.select import Candidate, Selector, sentence_units
 from assistant.errors import IndexNotBuiltError
@@ -38,7 +38,7 @@ from assistant.generators.verify import Embed, Verification, verify, verify_draf
 from assistant.models import Answer, Citation, Message, Timings
 from assistant.settings import Settings
 from index.catalog import Catalog
-from index.text import sentence_spans
+from index.text import sentence_spans, terms
 from index.units import PassageUnit
 
 RELATED = 3
@@ -131,8 +131,7 @@ class Assistant:
         started = time.perf_counter()
         q = self.analyse(question, history)
         k = top_k or self.settings.top_k
-        asked = [p.with_vector(self.retriever.embed_query(p.text)) for p in q.parts] or [q]
-        parts = [self._part(p, k) for p in asked]
+        parts = self._parts(q, k)
         retrieved = time.perf_counter()
         self.last_trace = Trace(parts[0].hits, parts[0].evidence, parts)
         sources, offsets = _merge_sources(parts)
@@ -168,6 +167,20 @@ class Assistant:
     def _source(self, hit: Hit) -> Source:
         doc = self.documents.get(hit.passage.source)
         return Source(hit.passage, doc.title if doc else hit.passage.source, hit.score, doc.date if doc else None)
+
+    def _parts(self, q: Query, k: int) -> list[Part]:
+        """Stages 1-4 for the question, or for each of its parts in turn: a later part that
+        points at what the first one answered ("..., and what does that function return?")
+        is asked with the names that answer gave (``math.gcd()``)."""
+        if not q.parts:
+            return [self._part(q, k)]
+        parts = [self._part(q.parts[0].with_vector(self.retriever.embed_query(q.parts[0].text)), k)]
+        for p in q.parts[1:]:
+            given = _answered_names(parts[0]) if _POINTS_AT_ANSWER.search(p.asked) else []
+            if given:
+                p = analyse(f"{p.text} ({' '.join(given)})", carried=p.carried | frozenset(terms(" ".join(given))), asked=p.asked)
+            parts.append(self._part(p.with_vector(self.retriever.embed_query(p.text)), k))
+        return parts
 
     def _part(self, q: Query, k: int) -> Part:
         """Stages 1-4 for one (sub-)question: retrieve and rerank, select units, check them."""
@@ -276,6 +289,20 @@ class Assistant:
             draft = to_draft(_relay(self.generator.stream(q.text, sources, history), sink))
         draft, self.last_verification = verify_draft(draft, sources, self.retriever.embedder.embed)
         return draft, {}
+
+
+# "that function", "this decorator", "the same module": what the first part's answer names
+_POINTS_AT_ANSWER = re.compile(r"\b(?:that|this|the same|the said)\s+(?:[\w-]+\s+)?(?:function|method|class|module|decorator|"
+                               r"constant|attribute|exception|standard|body|organi[sz]ation|agency|document|regulation|law|list)\b",
+                               re.IGNORECASE)
+
+
+def _answered_names(part: Part) -> list[str]:
+    """The names the first part's chosen unit gives that its question did not (``math.gcd``)."""
+    if part.abstain or not part.ranked:
+        return []
+    asked = set(subjects(part.query.asked))
+    return [n for n in subjects(part.ranked[0].unit.read) if n not in asked][:3]
 
 
 def _merge_sources(parts: Sequence[Part]) -> tuple[list[Source], list[dict[int, int]]]:

@@ -364,3 +364,19 @@ def test_prose_leads_unless_the_question_asks_for_an_example() -> None:
     best = Selector().candidates(analyse("What does splitext return for a path?"), [src], lambda s: units)[0]
     assert best.unit.kind == "sentence"
     assert analyse("Show me an example of splitext").example and not analyse("What does splitext return?").example
+
+
+def test_a_later_part_that_points_at_the_first_part_s_answer_is_asked_with_its_names() -> None:
+    from assistant.service import _POINTS_AT_ANSWER, Part, _answered_names
+
+    text = "Changed in version 3.9: The math.gcd() function is now used to normalize the numerator and denominator."
+    p = Passage("fr:1", "fractions.html", 2, text, "class fractions.Fraction", 0, len(text), "h")
+    src = Source(p, "fractions", 0.9)
+    q = analyse("Which math function has Fraction used since 3.9 to normalize its numerator and denominator?")
+    ranked = Selector().candidates(q, [src])
+    evidence, ranked = assess(q, [Hit(p, 1.0, dense=0.7)], ranked, [src])
+    first = Part(q, [], [src], ranked, evidence, abstain=False)
+    assert _answered_names(first) == ["math.gcd", "gcd"]  # the qualified name and the call
+    assert _POINTS_AT_ANSWER.search("what does that function return when any argument is nonzero?")
+    assert not _POINTS_AT_ANSWER.search("which exception does tomllib.load raise?")
+    assert _answered_names(Part(q, [], [src], ranked, evidence, abstain=True)) == []  # a refused part names nothing
