@@ -133,6 +133,18 @@ def test_a_how_many_needs_a_count_of_the_thing_asked_about() -> None:
     assert counts("The platform has collected 1,750 industrial apps.", q.counted)
 
 
+def test_a_digit_inside_a_name_or_an_index_is_no_figure() -> None:
+    assert not has_kind("The buffer's length is array.buffer_info()[1] * array.itemsize.", "number")
+    assert not has_kind("Encode it as utf8 on x86.", "number")
+    assert has_kind("The catalogue covers 117 categories.", "number") and has_kind("It rose by 85%.", "number")
+
+
+def test_an_office_is_a_role_the_unit_must_name() -> None:
+    assert roles("Which country will take over the rotating BRICS presidency in 2026?") == ["presidency"]
+    assert names_role("ABNT assumed the 2025 BRICS rotating presidency.", "presidency")
+    assert not names_role("The president of ABNT opened the meeting.", "presidency")
+
+
 def test_one_as_a_pronoun_is_no_count() -> None:
     assert not has_kind("The dictionary may not equal the original one.", "number")
     assert has_kind("Only one standard was issued.", "number") and has_kind("The two bodies signed.", "number")

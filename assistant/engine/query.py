@@ -45,7 +45,7 @@ _CODE_Q = re.compile(
 )
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
 _ROLE = re.compile(
-    r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(president|chair(?:man|woman|person)?|"
+    r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(presiden(?:t|cy)|chair(?:man|woman|person)?(?:ship)?|"
     r"secretary[- ]general|director[- ]general|director|minister|convenor|convener|commissioner|"
     r"spokesperson|spokesman|founder|ceo|chief executive|head|leader|author|maintainer|editor|governor|mayor)\b",
     re.IGNORECASE,
@@ -321,7 +321,8 @@ _NUMBER_WORDS = (  # "one" as a pronoun ("the original one") is no count
 _OPENERS = "The|This|That|These|Those|In|On|At|For|From|By|As|It|Its|A|An|According|During|Since|After|Before|With|When|While|If|Among|Under|To"
 _KIND = {
     "code": _CODE,
-    "number": re.compile(rf"\d+(?:[.,]\d+)*%?|{_NUMBER_WORDS}", re.IGNORECASE),
+    # a figure, not a digit inside a name or an index ("utf8", "buffer_info()[1]", "x86")
+    "number": re.compile(rf"(?<![\w\[])\d+(?:[.,]\d+)*%?(?![\w\]])|{_NUMBER_WORDS}", re.IGNORECASE),
     "date": re.compile(
         rf"\b(?:\d{{1,2}}\s+)?(?:{_MONTHS})(?:\s+\d{{1,2}}(?!\d))?,?(?:\s+\d{{4}})?|\b(?:19|20)\d\d\b"
         r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:version|release)\s+v?\d+(?:\.\d+)+",  # a weekday; a software release
