@@ -139,6 +139,16 @@ def test_a_digit_inside_a_name_or_an_index_is_no_figure() -> None:
     assert has_kind("The catalogue covers 117 categories.", "number") and has_kind("It rose by 85%.", "number")
 
 
+def test_a_standard_number_money_and_a_verb_for_an_office_are_what_they_ask_for() -> None:
+    assert analyse("What is the standard number of CBIA's association standard on battery data?").wants == "code"
+    assert has_kind("It was published as T/CBIA 012-2025.", "code")
+    q = analyse("How much money has been put into the special fund?")
+    assert q.wants == "number" and q.measure
+    assert not has_kind("The list included 154 products and 331 enterprises.", "number", q.text, measure=True)
+    assert has_kind("The fund holds RMB 2 billion.", "number", q.text, measure=True)
+    assert roles("Who chairs SAC/TC 20?") == ["chair"] and roles("Who are its founders?") == ["founder"]
+
+
 def test_an_office_is_a_role_the_unit_must_name() -> None:
     assert roles("Which country will take over the rotating BRICS presidency in 2026?") == ["presidency"]
     assert names_role("ABNT assumed the 2025 BRICS rotating presidency.", "presidency")

@@ -38,16 +38,16 @@ _PLURAL_Q = re.compile(
     r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?[\w-]*(?:ies|[^su'\s]s)\s+(?:are|were|do|does|did|have|has|had|will|can|could|should|must|is|was)\b",
     re.IGNORECASE,
 )
-_CODE_PREFIXES = "GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T|RFC|PEP"
+_CODE_PREFIXES = r"GB|GB/T|GB/Z|YD/T|ISO|IEC|ISO/IEC|EN|IEEE|ITU-T|JIS|ANSI|DIN|BS|SJ/T|HG/T|QB/T|RFC|PEP|T/[A-Z]{2,8}"
 _CODE_Q = re.compile(
-    rf"\b(?:what|which|under which|under what)\s+(?:(?:{_CODE_PREFIXES}|international|national|standard|document)\s+)+(?:number|code|reference)\b",
+    rf"\b(?:what|which|under which|under what)\s+(?:is\s+|was\s+)?(?:the\s+|its\s+)?(?:(?:{_CODE_PREFIXES}|international|national|association|standard|document)\s+)+(?:number|code|reference)\b",
     re.IGNORECASE,
 )
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
 _ROLE = re.compile(
     r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(presiden(?:t|cy)|chair(?:man|woman|person)?(?:ship)?|"
     r"secretary[- ]general|director[- ]general|director|minister|convenor|convener|commissioner|"
-    r"spokesperson|spokesman|founder|ceo|chief executive|head|leader|author|maintainer|editor|governor|mayor)\b",
+    r"spokesperson|spokesman|founder|ceo|chief executive|head|leader|author|maintainer|editor|governor|mayor)s?\b",
     re.IGNORECASE,
 )
 # "..., and when was ...": a second question joined to the first
@@ -69,7 +69,12 @@ _EDITION = re.compile(
     re.IGNORECASE,
 )
 # a quantity with a unit of measure: "how long is the railway" wants "142 km", not "eight projects"
-_MEASURE_Q = re.compile(r"\bhow (?:long|far|fast|tall|high|heavy|wide|deep)\b|\bwhat (?:is|was|are|were) (?:the|its|their) (?:[\w-]+\s+){0,2}?(?:length|distance|speed|weight|height|width|depth|duration)\b", re.IGNORECASE)
+_MEASURE_Q = re.compile(
+    r"\bhow (?:long|far|fast|tall|high|heavy|wide|deep)\b|\bhow much (?:money|funding|funds|investment|capital|budget)\b"
+    r"|\bwhat (?:is|was|are|were) (?:the|its|their) (?:[\w-]+\s+){0,2}?"
+    r"(?:length|distance|speed|weight|height|width|depth|duration|budget|investment|funding|fine|penalty|price|cost|fee)s?\b",
+    re.IGNORECASE,
+)
 _MEASURE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:(?:working|business|calendar|natural|full)\s+)?(?:%|percent\b|per cent\b|(?:km|kilomet|met|mile|cm|mm|m\b|kg|kilogram|gram|ton|tonne|second|minute|hour|"
     r"day|week|month|year|decade|km/h|mph|byte|kb\b|mb\b|gb\b|bit|character|yuan|rmb|euro|eur\b|usd|dollar|million|billion|trillion))"
@@ -202,7 +207,8 @@ _ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:when|what|which|who|whom|who
 def roles(text: str) -> list[str]:
     """Office-holders a question asks about ("the vice-chair", "its president"), as written
     (lower case, hyphenated): an answer must name that role, not a neighbouring one."""
-    return [re.sub(r"[\s-]+", "-", m.group(0).lower()) for m in _ROLE.finditer(text)]
+    found = [re.sub(r"[\s-]+", "-", m.group(0).lower()) for m in _ROLE.finditer(text)]
+    return [r[:-1] if r.endswith("s") and not r.endswith(("ss", "cys")) else r for r in found]  # "who chairs" asks for a chair
 
 
 def specifics(text: str) -> list[str]:
