@@ -59,6 +59,12 @@ def test_a_question_in_two_parts_is_split_and_a_single_one_is_not() -> None:
                        "and which of its functions gives a hex token?") == [
         "The random docs warn against it for security: which module should I use instead?",
         "The random docs warn against it for security: which of its functions gives a hex token?"]
+    # a part may open with a preposition: "At whose request ...", "on what date ...", "Since which version ..."
+    assert split_parts("At whose request were green products integrated, and on what date did CNCA issue its notice?") == [
+        "At whose request were green products integrated?", "on what date did CNCA issue its notice?"]
+    assert split_parts("Since which version can json.load read binary files, and which exception does tomllib.load raise?") == [
+        "Since which version can json.load read binary files?", "which exception does tomllib.load raise?"]
+    assert len(split_parts("Which products are covered in the plan for industry and services?")) == 1
 
 
 def test_roles_are_told_apart() -> None:

@@ -52,7 +52,8 @@ _ROLE = re.compile(
 )
 # "..., and when was ...": a second question joined to the first
 _SECOND_PART = re.compile(
-    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:when|what|which|who|whom|how|where|why|is|are|was|were|does|do|did|can|has|have)\b)",
+    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?:what|which|whose|whom|how)\b"
+    r"|(?:when|what|which|who|whom|how|where|why|is|are|was|were|does|do|did|can|has|have)\b))",
     re.IGNORECASE,
 )
 
@@ -201,7 +202,7 @@ def split_parts(question: str) -> list[str]:
     return parts
 
 
-_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
+_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?=(?:what|which|whose|whom|how)\b))?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
 
 
 def roles(text: str) -> list[str]:
