@@ -271,7 +271,8 @@ class Assistant:
                     missing.append(part.query.asked)
                     continue
                 chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked)]
-            composed = compose(chosen, {n: s.passage.section or s.title for n, s in enumerate(sources, 1)})
+            composed = compose(chosen, {n: s.passage.section or s.title for n, s in enumerate(sources, 1)},
+                               signatures=any(p.query.signature for p in parts))
             text = composed.text
             if missing and len(parts) > 1:
                 text += "\n\n" + " ".join(self.not_found.render(question=m) for m in missing)

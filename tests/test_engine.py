@@ -311,6 +311,10 @@ def test_a_unit_under_a_defined_term_is_led_by_the_term_once() -> None:
     long = "@dataclasses.dataclass(*, init=True, repr=True, eq=True, order=False, unsafe_hash=False, frozen=False)"
     c = PassageUnit("d:00000", "sentence", 100, 140, "Adds generated special methods.", long, None)
     assert compose(Selector().candidates(q, [source()], lambda s: [c])).text.startswith("`@dataclasses.dataclass(…)`: ")
+    # ...unless the question asks about a default or a parameter, which the signature holds
+    q = analyse("What does frozen default to in dataclasses.dataclass?")
+    assert q.signature and not analyse("What does dataclasses.dataclass add?").signature
+    assert compose(Selector().candidates(q, [source()], lambda s: [c]), signatures=True).text.startswith(f"`{long}`: ")
 
 
 def test_a_list_item_that_continues_its_introduction_is_no_candidate_of_its_own() -> None:

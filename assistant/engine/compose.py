@@ -21,6 +21,7 @@ from index.text import sentence_spans
 from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
+SIGNATURE_CHARS = 240  # a signature shown whole when the question asks about its defaults
 _OPENS = FEATURES.index("opens")
 MAX_CHARS = 900
 SHORT_WORDS = 5  # a sentence this short says what it is about only with its heading
@@ -104,11 +105,12 @@ def _marked(lines: Sequence[str], mark: str) -> list[str]:
     return out
 
 
-def compose(chosen: Sequence[Candidate], labels: Mapping[int, str] | None = None) -> Composed:
+def compose(chosen: Sequence[Candidate], labels: Mapping[int, str] | None = None, signatures: bool = False) -> Composed:
     """The answer text for the chosen units, each followed by its source's marker. A unit read
     under a defined term is led by the term, once: "`exception dataclasses.FrozenInstanceError`:
     Raised when ...". A sentence too short to say what it is about ("New in version 3.9.") is
-    led by ``labels[source]``, its section or document title."""
+    led by ``labels[source]``, its section or document title. ``signatures``: a long signature
+    is shown whole (the question asks about a default or a parameter it holds), not shortened."""
     pieces: list[str] = []
     used: dict[int, list[PassageUnit]] = {}
     terms_shown: set[str] = set()
@@ -117,7 +119,7 @@ def compose(chosen: Sequence[Candidate], labels: Mapping[int, str] | None = None
         lead = ""
         if c.unit.kind in ("sentence", "list") and c.unit.head and c.unit.head not in terms_shown:
             terms_shown.add(c.unit.head)
-            lead = f"`{term_label(c.unit.head)}`: "
+            lead = f"`{term_label(c.unit.head, limit=SIGNATURE_CHARS if signatures else 80)}`: "
         elif c.unit.kind == "sentence" and not c.unit.head and labels and labels.get(c.source) \
                 and len(c.unit.text.split()) <= SHORT_WORDS:
             lead = f"{labels[c.source]}: "

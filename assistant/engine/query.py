@@ -76,6 +76,7 @@ _MEASURE_Q = re.compile(
     r"(?:length|distance|speed|weight|height|width|depth|duration|budget|investment|funding|fine|penalty|price|cost|fee)s?\b",
     re.IGNORECASE,
 )
+_SIGNATURE_Q = re.compile(r"\bdefault(?:s|ed)?\b|\b(?:parameter|argument|keyword)s?\b|\bsignature\b", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:(?:working|business|calendar|natural|full)\s+)?(?:%|percent\b|per cent\b|(?:km|kilomet|met|mile|cm|mm|m\b|kg|kilogram|gram|ton|tonne|second|minute|hour|"
     r"day|week|month|year|decade|km/h|mph|byte|kb\b|mb\b|gb\b|bit|character|yuan|rmb|euro|eur\b|usd|dollar|million|billion|trillion))"
@@ -109,6 +110,7 @@ class Query:
     counted: tuple[str, ...] = ()  # what a "how many" counts ("connections"): a number about it ranks first
     editions: tuple[str, ...] = ()  # years naming an edition ("the 2021 version"): the unit must name them
     measure: bool = False  # a "how long/far/fast": the number must carry a unit of measure
+    signature: bool = False  # asks about a default or a parameter: a term's signature shows it whole
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -150,6 +152,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         roles=tuple(roles(asked)),
         editions=tuple(dict.fromkeys(y for m in _EDITION.finditer(asked) for y in m.groups() if y)),
         measure=bool(_MEASURE_Q.search(asked)),
+        signature=bool(_SIGNATURE_Q.search(asked)),
     )
 
 
