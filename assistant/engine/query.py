@@ -211,8 +211,8 @@ _ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:(?:on|in|at|by|for|from|to|w
 def roles(text: str) -> list[str]:
     """Office-holders a question asks about ("the vice-chair", "its president"), as written
     (lower case, hyphenated): an answer must name that role, not a neighbouring one."""
-    found = [re.sub(r"[\s-]+", "-", m.group(0).lower()) for m in _ROLE.finditer(text)]
-    return [r[:-1] if r.endswith("s") and not r.endswith(("ss", "cys")) else r for r in found]  # "who chairs" asks for a chair
+    # up to the end of the office's name: "who chairs" asks for a chair, "its founders" for a founder
+    return [re.sub(r"[\s-]+", "-", text[m.start() : m.end(2)].lower()) for m in _ROLE.finditer(text)]
 
 
 def specifics(text: str) -> list[str]:
