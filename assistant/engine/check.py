@@ -36,7 +36,7 @@ from assistant.engine.query import (
     names_role,
 )
 from assistant.engine.retrieve import Hit
-from assistant.engine.select import Candidate
+from assistant.engine.select import Candidate, read_under
 
 CONSTRAINT_WINDOW = 5  # a unit that meets the constraints may be promoted from this far down...
 CONSTRAINT_SCORE = 0.6  # ...when it scores at least this share of the best
@@ -83,7 +83,7 @@ def assess(
         # a question about something by name ("functools.cache") is answered under the heading
         # or term that names it exactly, not under a longer name beside it ("functools.lru_cache")
         exact = [n for n in question.subjects if not is_acronym(n)]  # an acronym names an actor, not an entry
-        named = [k for k in fits if exact and all(names_exactly(_heading(ranked[k], sources), n) for n in exact)]
+        named = [k for k in fits if exact and all(names_exactly(read_under(ranked[k].unit, sources[ranked[k].source - 1]), n) for n in exact)]
         if named:
             fits = named + [k for k in fits if k not in named]
         # a unit with the kind of answer but about much less of the question is a neighbouring
@@ -133,12 +133,6 @@ def _counts_asked(question: Query, c: Candidate) -> bool:
     """For a "how many": whether the unit's number counts the thing asked about ("connections"),
     not something that stands nearby ("700,000 base stations")."""
     return question.wants != "number" or counts(c.unit.read, question.counted)
-
-
-def _heading(c: Candidate, sources: Sequence[Source]) -> str:
-    """What a unit is read under: its defined term or table header, its section, its title."""
-    src = sources[c.source - 1]
-    return "\n".join(filter(None, (c.unit.head, src.passage.section, src.title)))
 
 
 def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str]:

@@ -137,7 +137,6 @@ class Selector:
         for i, src in enumerate(sources):
             context = set(terms((src.passage.section or "") + " " + src.title))
             heading = sum(weight[t] for t in qterms & context) / total
-            where = f"{src.passage.section or ''}\n{src.title}"
             units = [u for u in units_of(src) if len(u.text.split()) >= 3 and not _fragment(u)]
             rows = [self._row(query, u, qterms, weight, total, context) for u in units]
             rows += [self._row(query, u, qterms, weight, total, context) for u in _completed(query, src, units)]
@@ -159,7 +158,7 @@ class Selector:
                     sum(mentions(unit.read, n) for n in query.names) / len(query.names) if query.names else 0.0,
                     float(unit.start == first_start),
                     float(unit.kind in ("list", "row", "answer")),
-                    _share(query.subjects, f"{unit.head or ''}\n{where}"),
+                    _share(query.subjects, read_under(unit, src)),
                     float(id(unit) in opening),
                 )
                 score = float(np.dot(weights, f))
@@ -239,6 +238,11 @@ def _openers(src: Source, units: Sequence[PassageUnit]) -> set[int]:
             out.add(id(u))
         previous = u.head
     return out
+
+
+def read_under(unit: PassageUnit, src: Source) -> str:
+    """What a unit is read under: its defined term or table header, its section, its title."""
+    return f"{unit.head or ''}\n{src.passage.section or ''}\n{src.title}"
 
 
 def _share(names: Sequence[str], text: str) -> float:
