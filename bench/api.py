@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -48,6 +49,48 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
+def start_app(env: dict[str, str], question: str, timeout: float) -> tuple[subprocess.Popen[str], str, float, float]:
+    """Start ``app.py`` on a free loopback port with ``env`` and wait until ``/healthz`` reports
+    an index and ``question`` gets an answer. Returns the process, its URL, and the seconds from
+    the start to each; the server's last words when it exits or never answers."""
+    port = _free_port()
+    env = {**env, "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    url = f"http://127.0.0.1:{port}"
+    # the server's stderr goes to a file, not a pipe nobody reads (a full pipe stalls the server);
+    # the child keeps its own handle on it after this one is closed
+    with tempfile.TemporaryFile(mode="w+") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log, text=True)
+        healthy: float | None = None
+        with httpx.Client(base_url=url, timeout=120) as http:
+            while time.perf_counter() - started < timeout and proc.poll() is None:
+                try:
+                    if healthy is None and http.get("/healthz", timeout=2).json().get("index"):
+                        healthy = time.perf_counter() - started
+                    if healthy is not None and http.post("/api/ask", json={"question": question}).status_code == 200:
+                        return proc, url, healthy, time.perf_counter() - started
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        exited = proc.poll()
+        stop(proc)
+        log.seek(0)
+        said = log.read()[-2000:]
+    raise RuntimeError(f"the server exited with {exited}: {said}" if exited is not None
+                       else f"no answer from the server within {timeout:.0f} s: {said}")
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """Stop a server started for a benchmark, killing it when it does not stop in 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run(settings: Settings, out_path: Path) -> dict[str, Any]:
     """Start the app in a subprocess on a free port, measure, stop it, merge the figures.
     It serves the evaluation's copy of the default collection (built here if missing), so the
@@ -56,31 +99,11 @@ def run(settings: Settings, out_path: Path) -> dict[str, Any]:
 
     settings = eval_settings(settings)
     build_assistant(settings)
-    port = _free_port()
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_PORT": str(port),
-           "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir)}
     if settings.model_cache:
         env["ASSISTANT_MODEL_CACHE"] = str(settings.model_cache)
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc, url, _, first = start_app(env, QUESTIONS[0], timeout=180)
     try:
-        first = None
-        while time.perf_counter() - started < 180:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
-            try:
-                r = httpx.post(f"{url}/api/ask", json={"question": QUESTIONS[0]}, timeout=60)
-                if r.status_code == 200:
-                    first = time.perf_counter() - started
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        if first is None:
-            raise RuntimeError("no answer from the server within 180 s")
-
         latencies: list[float] = []
         errors = 0
         lock = threading.Lock()
@@ -116,11 +139,7 @@ def run(settings: Settings, out_path: Path) -> dict[str, Any]:
             t.join()
         elapsed = time.perf_counter() - load_started
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     figures = {
         "cold_start_to_first_answer_s": round(first, 2),
         "clients": CLIENTS,

@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from assistant.settings import Settings
-from bench.api import _free_port, _pct
+from bench.api import _free_port, _pct, start_app, stop
 from bench.ingest import COLD_CHILD, _prepare_model, _run
 from bench.results import merge_results
 
@@ -88,15 +88,6 @@ def _proc_status(pid: int) -> dict[str, int]:
     return out
 
 
-def _stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def _chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A real ``chroma run`` on a free loopback port (the chromadb package ships it)."""
     port = _free_port()
@@ -117,37 +108,15 @@ def _chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    _stop(proc)
+    stop(proc)
     raise RuntimeError("chroma run did not answer within 60 s")
 
 
 def _serve(env: dict[str, str]) -> dict[str, Any]:
     """Start the web app, time its start-up, measure answers over HTTP and its memory."""
-    port = _free_port()
-    env = {**env, "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, url, healthy, first = start_app(env, QUESTIONS[0], timeout=300)
     try:
-        healthy = first = None
         with httpx.Client(base_url=url, timeout=120) as http:
-            while time.perf_counter() - started < 300:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the server exited with {proc.returncode}")
-                try:
-                    if healthy is None and http.get("/healthz", timeout=2).json().get("index"):
-                        healthy = time.perf_counter() - started
-                    if healthy is not None:
-                        r = http.post("/api/ask", json={"question": QUESTIONS[0]})
-                        if r.status_code == 200:
-                            first = time.perf_counter() - started
-                            break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            if first is None:
-                raise RuntimeError("no answer from the server within 300 s")
             after_start = _proc_status(proc.pid)
             for q in QUESTIONS:
                 http.post("/api/ask", json={"question": q})  # warm-up
@@ -161,9 +130,9 @@ def _serve(env: dict[str, str]) -> dict[str, Any]:
                     errors += not ok
         memory = _proc_status(proc.pid)
     finally:
-        _stop(proc)
+        stop(proc)
     return {
-        "server_start_to_healthz_s": round(healthy or 0, 2),
+        "server_start_to_healthz_s": round(healthy, 2),
         "server_start_to_first_answer_s": round(first, 2),
         "answer_p50_ms": round(_pct(times, 0.5), 2),
         "answer_p95_ms": round(_pct(times, 0.95), 2),
@@ -271,7 +240,7 @@ def run(settings: Settings, out_path: Path, say: Callable[[str], None] = print,
                         run_fig["evaluation_standards"] = _evaluate(s)
                 finally:
                     if chroma is not None:
-                        _stop(chroma)
+                        stop(chroma)
                 run_fig["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after
                 run_fig["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
                 figures["runs"][key] = run_fig
