@@ -271,7 +271,7 @@ class Assistant:
                 if part.abstain:
                     missing.append(part.query.asked)
                     continue
-                chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked)]
+                chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked, self.selector.idf)]
             composed = compose(chosen, {n: s.passage.section or s.title for n, s in enumerate(sources, 1)},
                                signatures=any(p.query.signature for p in parts))
             text = composed.text
@@ -343,7 +343,7 @@ def _with_evidence(parts: Sequence[Part], sources: Sequence[Source]) -> list[Sou
     for part in parts:
         if part.abstain:
             continue
-        for c in choose(part.query, part.ranked):
+        for c in choose(part.query, part.ranked, self.selector.idf):
             texts = picked.setdefault(part.sources[c.source - 1].passage.id, [])
             if c.text not in texts:
                 texts.append(c.text)

@@ -11,7 +11,7 @@ block, a Q&A answer without its "Answer:" label; extraction artefacts (bullets, 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.engine.citations import marker
@@ -49,9 +49,11 @@ class Composed:
     used: dict[int, list[PassageUnit]]  # source number -> the units quoted from it
 
 
-def choose(query: Query, ranked: Sequence[Candidate]) -> list[Candidate]:
-    """The best unit, plus up to two more that add something the question asked and score
-    nearly as well; never two units that overlap."""
+def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], float] = lambda t: 1.0) -> list[Candidate]:
+    """The best unit, plus up to two more that score nearly as well and either add the most of
+    what the question asked that the chosen ones leave out (by ``weigh``, a term's IDF: a unit
+    that adds "topological" adds more than one that adds "module") or continue the best unit
+    closely; never two units that overlap."""
     if not ranked:
         return []
     best = ranked[0]
@@ -61,18 +63,21 @@ def choose(query: Query, ranked: Sequence[Candidate]) -> list[Candidate]:
         chosen.insert(0, opener)  # "what does X do": X's entry opens with what it does
     covered = set().union(*(c.covered for c in chosen))
     length = sum(len(c.text) for c in chosen)
-    for c in ranked[1:]:
-        if c in chosen:
-            continue
-        if len(chosen) >= MAX_UNITS or length + len(c.text) > MAX_CHARS:
+    while len(chosen) < MAX_UNITS:
+        pool = [c for c in ranked[1:] if c not in chosen and c.score >= 0.6 * best.score
+                and length + len(c.text) <= MAX_CHARS and not any(_overlaps(c.unit, o.unit) for o in chosen)]
+        scored = []
+        for c in pool:
+            gain = sum(weigh(t) for t in c.covered - covered)
+            next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
+            if gain > 0 or (next_to and c.score >= 0.9 * best.score):
+                scored.append((gain, c.score, c))
+        if not scored:
             break
-        if c.score < 0.6 * best.score or any(_overlaps(c.unit, o.unit) for o in chosen):
-            continue
-        next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
-        if bool(c.covered - covered) or (next_to and c.score >= 0.9 * best.score):
-            chosen.append(c)
-            covered |= c.covered
-            length += len(c.text)
+        _, _, c = max(scored, key=lambda g: (g[0], g[1]))
+        chosen.append(c)
+        covered |= c.covered
+        length += len(c.text)
     # units of one source read best in document order, sources in order of first use
     first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
     return sorted(chosen, key=lambda c: (first_use[c.source], c.unit.start))
