@@ -9,7 +9,7 @@ from assistant.engine.citations import Source, to_citation
 from assistant.engine.compose import choose, compose, render
 from assistant.engine.query import analyse, counts, has_kind, names_role, roles, split_parts
 from assistant.engine.retrieve import Hit
-from assistant.engine.select import FEATURES, Selector
+from assistant.engine.select import FEATURES, Candidate, Selector
 from index.split import Passage
 from index.units import PassageUnit
 
@@ -412,3 +412,22 @@ def test_a_later_part_that_points_at_the_first_part_s_answer_is_asked_with_its_n
     assert _POINTS_AT_ANSWER.search("what does that function return when any argument is nonzero?")
     assert not _POINTS_AT_ANSWER.search("which exception does tomllib.load raise?")
     assert _answered_names(Part(q, [], [src], ranked, evidence, abstain=True)) == []  # a refused part names nothing
+
+
+def test_the_last_unit_is_the_one_adding_the_rarest_part_of_the_question() -> None:
+    """Two units each add a word the best one lacks; with one slot left, the one adding the
+    question's rare word ("topological") is taken, not the one adding a common word ("module")."""
+
+    def cand(text: str, score: float, covered: set[str], source: int, start: int) -> Candidate:
+        u = PassageUnit(f"d{source}:00000", "sentence", start, start + len(text), text, None, None)
+        return Candidate(u, source, score, 0.5, 0.5, frozenset(covered))
+
+    q = analyse("Which modules were added in 3.9: the time zone module and the topological sorting module?")
+    best = cand("The zoneinfo module is new in version 3.9.", 1.0, {"3.9", "time", "zone"}, 1, 0)
+    common = cand("The zoneinfo module reads the system's time zone data.", 0.95, {"modul", "time", "zone"}, 1, 100)
+    rare = cand("The graphlib module provides topological sorting.", 0.8, {"topolog", "sort"}, 2, 0)
+    other = cand("It also falls back to the tzdata package.", 0.9, {"zone", "modul"}, 1, 300)
+    idf = {"modul": 0.5, "topolog": 5.0, "sort": 3.0, "time": 1.0, "zone": 1.5, "3.9": 2.0}.get
+    picked = choose(q, [best, common, other, rare], lambda t: idf(t) or 1.0)
+    assert rare in picked and best in picked and len(picked) == 3
+    assert not (common in picked and other in picked)  # the weak additions do not both take the slots
