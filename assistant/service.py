@@ -83,6 +83,7 @@ class Assistant:
         self.generator = generator
         self.documents = {d.source: d for d in catalog.documents()}
         self.titles = {d.source: d.title for d in self.documents.values()}
+        self._leads: dict[str, str | None] = {}  # each document's framing lead paragraph, read once
         self.selector = generator.selector if isinstance(generator, ExtractiveGenerator) else Selector(retriever.idf())
         self.refusal = load_prompt("refusal")
         self.not_found = load_prompt("part_not_found")
@@ -167,7 +168,10 @@ class Assistant:
 
     def _source(self, hit: Hit) -> Source:
         doc = self.documents.get(hit.passage.source)
-        return Source(hit.passage, doc.title if doc else hit.passage.source, hit.score, doc.date if doc else None)
+        src = hit.passage.source
+        if src not in self._leads:
+            self._leads[src] = self.catalog.lead(src)
+        return Source(hit.passage, doc.title if doc else src, hit.score, doc.date if doc else None, lead=self._leads[src])
 
     def _parts(self, q: Query, k: int) -> list[Part]:
         """Stages 1-4 for the question, or for each of its parts in turn: a later part that

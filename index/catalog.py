@@ -86,6 +86,15 @@ class Catalog:
         row = self._db.execute("SELECT text FROM documents WHERE source=?", (source,)).fetchone()
         return row[0] if row else None
 
+    def lead(self, source: str) -> str | None:
+        """The opening paragraph of a document that starts without a heading (a press release, a
+        one-article page): it sets the frame ("during the 14th Five-Year Plan") of all that
+        follows. ``None`` when the document opens under a heading, as a newsletter's articles do."""
+        row = self._db.execute("SELECT text, section FROM passages WHERE source=? AND ord=0", (source,)).fetchone()
+        if not row or row[1] is not None:
+            return None
+        return row[0].strip().split("\n\n", 1)[0][:1000] or None
+
     def passages(self, ids: Sequence[str] | None = None) -> list[Passage]:
         # a passage opens its section when the one before it in its document has another section
         cols = ('id, source, ord, text, section, start, "end", hash, NOT EXISTS (SELECT 1 FROM passages q '

@@ -431,3 +431,31 @@ def test_the_last_unit_is_the_one_adding_the_rarest_part_of_the_question() -> No
     picked = choose(q, [best, common, other, rare], lambda t: idf(t) or 1.0)
     assert rare in picked and best in picked and len(picked) == 3
     assert not (common in picked and other in picked)  # the weak additions do not both take the slots
+
+
+def test_a_time_frame_set_by_a_document_s_untitled_lead_holds_for_its_later_paragraphs() -> None:
+    from dataclasses import replace as with_
+
+    q = analyse("Which railway elements follow Chinese standards during the 14th Five-Year Plan?")
+    text = "From rail gauge to signalling systems, the railway applies Chinese technical standards."
+    p = Passage("r:00003", "r.txt", 3, text, "Overseas projects", 500, 500 + len(text), "h")
+    u = PassageUnit("r:00003", "sentence", 500, 500 + len(text), text, None, None)
+    bare = Source(p, "Briefing", 0.9)
+    got = Selector().candidates(q, [bare], lambda s: [u])
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [bare])
+    assert "14th" in evidence.missing  # nothing frames the paragraph
+    led = with_(bare, lead="SAC summarised China's achievements during the 14th Five-Year Plan (2020-2025).")
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [led])
+    assert "14th" not in evidence.missing
+
+
+def test_only_a_document_that_opens_without_a_heading_has_a_lead(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from index.catalog import Catalog, DocumentRecord
+
+    cat = Catalog(tmp_path / "c.sqlite")
+    a = "During the 14th Five-Year Plan, China led 1,079 standards.\n\nMore follows."
+    for name, section in (("a.txt", None), ("b.txt", "March 2025")):
+        record = DocumentRecord(name, name, name, name[0], name, None, 1)
+        cat.replace_document(record, a, [Passage(f"{name[0]}:00000", name, 0, a, section, 0, len(a), "x")])
+    assert cat.lead("a.txt") == "During the 14th Five-Year Plan, China led 1,079 standards."
+    assert cat.lead("b.txt") is None and cat.lead("missing.txt") is None

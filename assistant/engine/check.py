@@ -103,7 +103,7 @@ def assess(
     # and what the question names must be in the passages the fused retrieval found before the
     # rerank: a rerank that pulls in a passage on "the 13th energy plan" must not make "the 13th
     # Five-Year Plan" answerable
-    dates = {s.passage.source: f"{s.title}\n{s.date or ''}" for s in sources}
+    dates = {s.passage.source: f"{s.title}\n{s.date or ''}\n{s.lead or ''}" for s in sources}
     texts = [f"{dates.get(h.passage.source, '')}\n{h.passage.section or ''}\n{h.passage.text}" for h in hits]
     if ranked and ranked[0].unit.head:  # a table row is read under its header, which may sit in the passage before
         texts.append(ranked[0].unit.head)
@@ -138,13 +138,14 @@ def _counts_asked(question: Query, c: Candidate) -> bool:
 def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str]:
     """A unit with what it is read under (its head, section, document title and date), that
     with the rest of its passage (a time frame, "in 2020", "during the 14th plan", is often set
-    once for a whole paragraph or document, not repeated in each sentence), and the unit with
+    once for a whole paragraph, or by the lead paragraph of a document that opens without a
+    heading, not repeated in each sentence), and the unit with
     its head and section only (where an edition, "the 2021 version", must be named: a
     newsletter dated 2021 does not make its 2020 list the 2021 one)."""
     src = sources[c.source - 1]
     own = "\n".join(filter(None, (src.passage.section, c.unit.head, c.text)))
     unit = "\n".join(filter(None, (src.title, src.date, own)))
-    return unit, unit + "\n" + src.passage.text, own
+    return unit, "\n".join(filter(None, (unit, src.passage.text, src.lead))), own
 
 
 def unmet(question: Query, context: tuple[str, str, str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ class Source:
     score: float
     date: str | None = None  # the document's date, when it has one
     evidence: tuple[str, ...] = ()  # the answer units the select stage chose from it, for a language model
+    lead: str | None = None  # the opening paragraph of a document that starts without a heading: its frame
 
 
 def marker(n: int) -> str:
