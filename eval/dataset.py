@@ -2,7 +2,9 @@
 
 Each item is one question (or a conversation of turns) with its answer, key facts, source
 document and a verbatim evidence span. Items are split deterministically into a development
-part (for tuning thresholds) and a test part that tuning never looks at.
+part (for tuning thresholds) and a test part that tuning never looks at. An item written to
+tune on says ``"split": "dev"`` and stays out of the test part whatever its hash; no item can
+place itself in the test part, which holds only what the hash puts there.
 """
 
 from __future__ import annotations
@@ -73,7 +75,12 @@ class DatasetError(ValueError):
     pass
 
 
-def split_of(item_id: str) -> str:
+def split_of(item_id: str, declared: object = None) -> str:
+    """``dev`` or ``test`` by the id's hash; an item declared ``dev`` (written to tune on) is dev."""
+    if declared not in (None, "dev"):
+        raise DatasetError(f"item {item_id}: split may only be declared 'dev' (the test part is the hash's), got {declared!r}")
+    if declared == "dev":
+        return "dev"
     bucket = int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % 10
     return "dev" if bucket < DEV_SHARE else "test"
 
@@ -138,7 +145,7 @@ def parse_item(raw: dict, where: str) -> Item:  # type: ignore[type-arg]
     return Item(
         id=str(raw["id"]),
         type=kind,
-        split=split_of(str(raw["id"])),
+        split=split_of(str(raw["id"]), raw.get("split")),
         paraphrased=bool(raw.get("paraphrased", False)),
         near_miss=bool(raw.get("near_miss", False)),
         turns=tuple(turns),

@@ -69,3 +69,15 @@ def test_malformed_items_are_refused_with_their_location() -> None:
     with pytest.raises(DatasetError, match="unanswerable"):
         parse_item({"id": "c", "type": "unanswerable", "question": "q?", "answer": "", "key_facts": [["x"]],
                     "source": None, "evidence": None}, "x.jsonl:5")
+
+
+def test_an_item_may_declare_itself_dev_but_never_test() -> None:
+    from eval.dataset import DatasetError, parse_item
+
+    raw = {"id": "x-1", "type": "unanswerable", "question": "Is there a 5th batch?", "answer": "", "key_facts": [],
+           "source": None, "evidence": None, "near_miss": True}
+    hashed = parse_item(raw, "x.jsonl:1").split
+    assert parse_item({**raw, "split": "dev"}, "x.jsonl:1").split == "dev"
+    assert parse_item(raw, "x.jsonl:1").split == hashed  # undeclared: the hash decides
+    with pytest.raises(DatasetError, match="x-1.*only be declared 'dev'"):
+        parse_item({**raw, "split": "test"}, "x.jsonl:1")
