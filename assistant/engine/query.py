@@ -233,8 +233,9 @@ def specifics(text: str) -> list[str]:
 
 _IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)(\(\))?")
 _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
-# a word a question calls a parameter is a name the documents must use: "the encoding parameter of tomllib.load"
-_PARAMETER = re.compile(r"\b(?:the|its|a|an)\s+['\"`]?([a-z_][a-z0-9_]*)['\"`]?\s+(?:parameter|argument|keyword argument|kwarg|option|flag)s?\b")
+# a word a question calls a parameter (an option, a callback, an attribute) is a name the
+# documents must use: "the encoding parameter of tomllib.load", "the onexc callback of rmtree"
+_PARAMETER = re.compile(r"\b(?:the|its|a|an)\s+['\"`]?([a-z_][a-z0-9_]*)['\"`]?\s+(?:parameter|argument|keyword argument|kwarg|option|flag|callback|hook|attribute)s?\b")
 
 
 _DEFINE_Q = re.compile(r"^\W*(?:so |and )?what(?:'s|’s|\s+(?:is|are|does|do))\s+(?:an?\s+|the\s+)?[\w.()'-]+(?:\s+[\w.()'-]+){0,3}?(?:\s+(?:do|mean|for))?\s*\??$", re.IGNORECASE)
