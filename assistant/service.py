@@ -176,7 +176,8 @@ class Assistant:
     def _parts(self, q: Query, k: int) -> list[Part]:
         """Stages 1-4 for the question, or for each of its parts in turn: a later part that
         points at what the first one answered ("..., and what does that function return?")
-        is asked with the names that answer gave (``math.gcd()``)."""
+        is asked with the names that answer gave (``math.gcd()``); one that speaks of the first
+        part's subject by a pronoun is not answered when that subject is missing."""
         if not q.parts:
             return [self._part(q, k)]
         parts = [self._part(q.parts[0].with_vector(self.retriever.embed_query(q.parts[0].text)), k)]
@@ -184,7 +185,13 @@ class Assistant:
             given = _answered_names(parts[0]) if _POINTS_AT_ANSWER.search(p.asked) else []
             if given:
                 p = analyse(f"{p.text} ({' '.join(given)})", carried=p.carried | frozenset(terms(" ".join(given))), asked=p.asked)
-            parts.append(self._part(p.with_vector(self.retriever.embed_query(p.text)), k))
+            part = self._part(p.with_vector(self.retriever.embed_query(p.text)), k)
+            if parts[0].evidence.missing and _REFERS_BACK.search(p.asked) and not subjects(p.asked):
+                # "How do I use base64.z85encode(), and which alphabet does it use?": what "it"
+                # is the documents do not have, so nothing they say about an "it" answers
+                evidence = replace(part.evidence, missing=part.evidence.missing + parts[0].evidence.missing)
+                part = replace(part, evidence=evidence, abstain=True)
+            parts.append(part)
         return parts
 
     def _part(self, q: Query, k: int) -> Part:
@@ -301,6 +308,10 @@ class Assistant:
 _POINTS_AT_ANSWER = re.compile(r"\b(?:that|this|the same|the said)\s+(?:[\w-]+\s+)?(?:function|method|class|module|decorator|"
                                r"constant|attribute|exception|standard|body|organi[sz]ation|agency|document|regulation|law|list)\b",
                                re.IGNORECASE)
+
+
+# a later part that speaks of the first part's subject by a pronoun
+_REFERS_BACK = re.compile(r"\b(?:it|its|they|their|them|he|she|his|her|him)\b", re.IGNORECASE)
 
 
 def _answered_names(part: Part) -> list[str]:

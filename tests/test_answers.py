@@ -92,6 +92,11 @@ def test_a_question_in_two_parts_cites_both_documents(assistant_bot) -> None:  #
     assert "Negative List" in answer.answer
 
 
+def test_a_later_part_about_a_missing_first_subject_is_not_answered(assistant_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant_bot.ask("What did GB/T 99999-2030 change for toy safety, and when does it take effect?")
+    assert answer.abstained, answer.answer  # "it" is the standard the documents do not have
+
+
 def test_an_office_nobody_holds_in_the_documents_is_refused(assistant_bot) -> None:  # type: ignore[no-untyped-def]
     answer = assistant_bot.ask("Who is the secretary-general of the BRICS standardization cooperation mechanism?")
     assert answer.abstained
