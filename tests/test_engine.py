@@ -459,3 +459,21 @@ def test_only_a_document_that_opens_without_a_heading_has_a_lead(tmp_path) -> No
         cat.replace_document(record, a, [Passage(f"{name[0]}:00000", name, 0, a, section, 0, len(a), "x")])
     assert cat.lead("a.txt") == "During the 14th Five-Year Plan, China led 1,079 standards."
     assert cat.lead("b.txt") is None and cat.lead("missing.txt") is None
+
+
+def test_an_office_holder_of_another_body_is_a_near_miss() -> None:
+    from assistant.engine.query import role_of
+
+    assert role_of("Who is the Director-General of CEN-CENELEC?") == ["CEN-CENELEC"]
+    assert role_of("Who was re-elected as Chair of APEC's Expert Group?") == ["APEC Expert Group"]
+    assert role_of("Who chairs the committee?") == []
+    text = "Mr. Xiao Han, Director-General of the Department of Standards Innovation of SAMR, spoke."
+    p = Passage("s:00001", "s.txt", 1, text, "Measures", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    for question, refused in (("Who is the Director-General of CEN-CENELEC?", True),
+                              ("Who is the Director-General of the Department of Standards Innovation?", False)):
+        q = analyse(question)
+        u = PassageUnit("s:00001", "sentence", 0, len(text), text, None, None)
+        got = Selector().candidates(q, [src], lambda s, u=u: [u])
+        evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+        assert bool(evidence.missing) is refused, (question, evidence.missing)

@@ -159,6 +159,7 @@ def unmet(question: Query, context: tuple[str, str, str]) -> tuple[str, ...]:
         tuple(s for s in question.specifics
               if not mentions(own if s in question.editions else passage if is_time_frame(s) else unit, s))
         + tuple(r for r in question.roles if not names_role(unit, r))
+        + tuple(b for b in question.role_of if not all(mentions(passage, w) for w in b.split()))
         + tuple(n for n in question.names if not is_acronym(n) and not mentions(passage, n))
     )
 

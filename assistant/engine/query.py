@@ -103,6 +103,7 @@ class Query:
     carried: frozenset[str] = frozenset()
     asked: str = ""
     roles: tuple[str, ...] = ()
+    role_of: tuple[str, ...] = ()  # whose office a question asks about ("the Director-General of CEN-CENELEC")
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
@@ -150,6 +151,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         carried=carried,
         asked=asked,
         roles=tuple(roles(asked)),
+        role_of=tuple(role_of(asked)),
         editions=tuple(dict.fromkeys(y for m in _EDITION.finditer(asked) for y in m.groups() if y)),
         measure=bool(_MEASURE_Q.search(asked)),
         signature=bool(_SIGNATURE_Q.search(asked)),
@@ -213,6 +215,20 @@ def roles(text: str) -> list[str]:
     (lower case, hyphenated): an answer must name that role, not a neighbouring one."""
     # up to the end of the office's name: "who chairs" asks for a chair, "its founders" for a founder
     return [re.sub(r"[\s-]+", "-", text[m.start() : m.end(2)].lower()) for m in _ROLE.finditer(text)]
+
+
+_OF_BODY = re.compile(r"\s+(?:of|at|for)\s+(?:the\s+|its\s+)?((?:[A-Z][\w&'’-]*)(?:\s+[A-Z][\w&'’-]*){0,5})")
+
+
+def role_of(text: str) -> list[str]:
+    """The bodies whose office a question asks about ("the Director-General of CEN-CENELEC",
+    "the chair of ISO/TC 207"): an office-holder of another body is a near miss."""
+    out = []
+    for m in _ROLE.finditer(text):
+        body = _OF_BODY.match(text, m.end())
+        if body:
+            out.append(re.sub(r"['’]s\b", "", body.group(1)))  # "APEC's Expert Group": APEC's group
+    return list(dict.fromkeys(out))
 
 
 def specifics(text: str) -> list[str]:
