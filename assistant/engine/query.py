@@ -19,7 +19,7 @@ from index.text import terms
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|large|big|long|often)|number of|what (percentage|percent|share|proportion|amount|"
-    r"total|rate|figure|size)|how far|what is the (total|maximum|minimum|top|highest|lowest|largest|smallest)|"
+    r"total|rate|figure|size)|how far|what is the (?:default )?(total|maximum|minimum|top|highest|lowest|largest|smallest)|"
     r"(maximum|minimum|top|highest) (fine|penalty)|by how)\b",
     re.IGNORECASE,
 )
