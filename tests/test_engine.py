@@ -477,3 +477,20 @@ def test_an_office_holder_of_another_body_is_a_near_miss() -> None:
         got = Selector().candidates(q, [src], lambda s, u=u: [u])
         evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
         assert bool(evidence.missing) is refused, (question, evidence.missing)
+
+
+def test_a_parameter_of_another_function_is_a_near_miss() -> None:
+    from assistant.engine.query import param_of
+
+    assert param_of("What does the dir_fd argument of glob.escape do?") == [("dir_fd", "glob.escape")]
+    assert param_of("What is the key parameter for?") == []
+    text = "This function can support paths relative to directory descriptors with the dir_fd parameter."
+    p = Passage("g:00001", "glob.html", 1, text, "glob.glob(pathname, *, root_dir=None, dir_fd=None)", 0, len(text), "h")
+    src = Source(p, "glob", 0.9)
+    u = PassageUnit("g:00001", "sentence", 0, len(text), text, None, None)
+    for question, refused in (("What does the dir_fd argument of glob.escape do?", True),
+                              ("What does the dir_fd argument of glob.glob do?", False)):
+        q = analyse(question)
+        got = Selector().candidates(q, [src], lambda s: [u])
+        evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+        assert bool(evidence.missing) is refused, (question, evidence.missing)

@@ -109,6 +109,10 @@ def assess(
         texts.append(ranked[0].unit.head)
     missing += tuple(s for s in question.specifics if s not in missing and not any(mentions(t, s) for t in texts))
     missing += tuple(n for n in question.names if not any(mentions(t, n) for t in (*texts, *documents)))
+    # a parameter of a named function must be in a passage found under that function: glob.glob's
+    # dir_fd does not make "the dir_fd argument of glob.escape" answerable
+    missing += tuple(f"{name} of {owner}" for name, owner in question.param_of
+                     if not any(names_exactly(t, owner) and mentions(t, name) for t in texts))
     coverage = ranked[0].coverage if ranked else 0.0
     dense = max((h.dense for h in hits), default=0.0)
     off_subject = False

@@ -103,7 +103,8 @@ class Query:
     carried: frozenset[str] = frozenset()
     asked: str = ""
     roles: tuple[str, ...] = ()
-    role_of: tuple[str, ...] = ()  # whose office a question asks about ("the Director-General of CEN-CENELEC")
+    role_of: tuple[str, ...] = ()
+    param_of: tuple[tuple[str, str], ...] = ()  # (parameter, its function): "the dir_fd argument of glob.escape"  # whose office a question asks about ("the Director-General of CEN-CENELEC")
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
@@ -152,6 +153,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         asked=asked,
         roles=tuple(roles(asked)),
         role_of=tuple(role_of(asked)),
+        param_of=tuple(param_of(asked)),
         editions=tuple(dict.fromkeys(y for m in _EDITION.finditer(asked) for y in m.groups() if y)),
         measure=bool(_MEASURE_Q.search(asked)),
         signature=bool(_SIGNATURE_Q.search(asked)),
@@ -252,6 +254,16 @@ _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
 # a word a question calls a parameter (an option, a callback, an attribute) is a name the
 # documents must use: "the encoding parameter of tomllib.load", "the onexc callback of rmtree"
 _PARAMETER = re.compile(r"\b(?:the|its|a|an)\s+['\"`]?([a-z_][a-z0-9_]*)['\"`]?\s+(?:parameter|argument|keyword argument|kwarg|option|flag|callback|hook|attribute)s?\b")
+
+
+_PARAM_OF = re.compile(_PARAMETER.pattern + r"\s+(?:of|for|to|in)\s+(?:the\s+)?`?((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:\(\))?`?")
+
+
+def param_of(text: str) -> list[tuple[str, str]]:
+    """A parameter with the function it belongs to ("the dir_fd argument of glob.escape"): the
+    answer is in that function's entry, which must name the parameter; ``glob.glob``'s
+    ``dir_fd`` is a near miss."""
+    return [(m.group(1), m.group(2)) for m in _PARAM_OF.finditer(text) if "." in m.group(2) or "_" in m.group(2)]
 
 
 _DEFINE_Q = re.compile(r"^\W*(?:so |and )?what(?:'s|’s|\s+(?:is|are|does|do))\s+(?:an?\s+|the\s+)?[\w.()'-]+(?:\s+[\w.()'-]+){0,3}?(?:\s+(?:do|mean|for))?\s*\??$", re.IGNORECASE)
