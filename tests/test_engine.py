@@ -494,3 +494,21 @@ def test_a_parameter_of_another_function_is_a_near_miss() -> None:
         got = Selector().candidates(q, [src], lambda s: [u])
         evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
         assert bool(evidence.missing) is refused, (question, evidence.missing)
+
+
+def test_a_later_sentence_of_the_same_entry_is_judged_by_its_own_words() -> None:
+    """Every sentence under ``html.escape(s, quote=True)`` shares the heading's terms; the one that
+    adds what the question asks ("quote is true") is quoted, the one that adds nothing is not."""
+    head = "html.escape(s, quote=True)"
+    texts = ["Convert the characters &, < and > in string s to HTML-safe sequences.",
+             "Use this if you need to display such text on a web page.",
+             "If the optional flag quote is true, the characters (\") and (') are also translated."]
+    q = analyse("What does html.escape convert when quote is true?")
+    shared = frozenset({"html", "escap", "quot", "true"})
+    cands, pos = [], 0
+    for text, score in zip(texts, (1.0, 0.9, 0.8), strict=True):
+        u = PassageUnit("h:00000", "sentence", pos, pos + len(text), text, head, None)
+        cands.append(Candidate(u, 1, score, 0.6, 0.6, shared | {"convert"} if pos == 0 else shared))
+        pos += len(text) + 40  # not adjacent
+    picked = choose(q, cands)
+    assert cands[2] in picked and cands[1] not in picked

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from assistant.engine.citations import marker
 from assistant.engine.query import Query
 from assistant.engine.select import FEATURES, Candidate
-from index.text import sentence_spans
+from index.text import sentence_spans, terms
 from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
@@ -62,13 +62,17 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     if opener is not None and not _overlaps(opener.unit, best.unit):
         chosen.insert(0, opener)  # "what does X do": X's entry opens with what it does
     covered = set().union(*(c.covered for c in chosen))
+    said = set().union(*(_says(query, c) for c in chosen))
     length = sum(len(c.text) for c in chosen)
     while len(chosen) < MAX_UNITS:
         pool = [c for c in ranked[1:] if c not in chosen and c.score >= 0.6 * best.score
                 and length + len(c.text) <= MAX_CHARS and not any(_overlaps(c.unit, o.unit) for o in chosen)]
         scored = []
         for c in pool:
-            gain = sum(weigh(t) for t in c.covered - covered)
+            # a unit of an entry already quoted adds what its own words add: every unit of the
+            # entry shares the terms of the entry's heading
+            same_entry = c.unit.head is not None and any(o.unit.head == c.unit.head for o in chosen)
+            gain = sum(weigh(t) for t in (_says(query, c) - said if same_entry else c.covered - covered))
             next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
             if gain > 0 or (next_to and c.score >= 0.9 * best.score):
                 scored.append((gain, c.score, c))
@@ -77,10 +81,18 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
         _, _, c = max(scored, key=lambda g: (g[0], g[1]))
         chosen.append(c)
         covered |= c.covered
+        said |= _says(query, c)
         length += len(c.text)
     # units of one source read best in document order, sources in order of first use
     first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
     return sorted(chosen, key=lambda c: (first_use[c.source], c.unit.start))
+
+
+def _says(query: Query, c: Candidate) -> set[str]:
+    """The question's terms a unit's own words hold (a list's by its introduction): not those of
+    the term or header it is read under, which every unit of one entry shares."""
+    own = c.text.split("\n", 1)[0] if c.unit.kind == "list" else c.text
+    return set(terms(own)) & set(query.terms)
 
 
 def _entry_opener(query: Query, ranked: Sequence[Candidate]) -> Candidate | None:
