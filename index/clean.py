@@ -132,14 +132,21 @@ def mend_hyphen(prev: str, cur: str, vocabulary: set[str]) -> str:
     return prev + cur
 
 
+# an abbreviation that stands before what it names ("Announcement No." / "48 of 2020"): a line
+# ending in one has not ended its sentence
+_LEADING_ABBREV = re.compile(r"(?:^|\s)(?:No|Nos|Art|Arts|Fig|Figs|Mr|Ms|Mrs|Dr|Prof|Vol|para|vs|e\.g|i\.e)\.$")
+
+
 def ends_sentence(line: str) -> bool:
-    return line.rstrip().endswith(TERMINAL)
+    s = line.rstrip()
+    return s.endswith(TERMINAL) and not _LEADING_ABBREV.search(s)
 
 
 def ends_dangling(line: str) -> bool:
-    """A line that certainly continues: ends in a comma, a dash or a function word."""
+    """A line that certainly continues: ends in a comma, a dash, a function word or an
+    abbreviation that stands before what it names ("No.")."""
     s = line.rstrip()
-    if s.endswith((",", "–", "—", "(", "&")) or re.search(r"[A-Za-z]-$", s):
+    if s.endswith((",", "–", "—", "(", "&")) or re.search(r"[A-Za-z]-$", s) or _LEADING_ABBREV.search(s):
         return True  # a word hyphenated at the line end ("Eco-" / "Environmental") continues
     last = s.rsplit(" ", 1)[-1].lower()
     return last in FUNCTION_WORDS

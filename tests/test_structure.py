@@ -292,3 +292,11 @@ def test_a_markdown_heading_repeated_on_a_page_is_its_title_not_page_furniture()
     text = "# uuid — UUID objects according to RFC 4122\n\nSource code: Lib/uuid.py\n\n" + (
         "This module provides immutable UUID objects.\n\n# uuid — UUID objects according to RFC 4122\n\n" * 3)
     assert structure.parse(text, "uuid.md").title == "uuid — UUID objects according to RFC 4122"
+
+
+def test_a_line_ending_in_an_abbreviation_runs_on_over_a_blank_line(docs: dict[str, StructuredDocument]) -> None:
+    """002 breaks "the Announcement No." / "48 of 2020" over a blank line: one sentence, not two."""
+    assert "Announcement No. 48 of 2020, approving 669 sector standards." in " ".join(docs["002"].text.split())
+    assert "issued the Announcement No.\n\n48" not in docs["002"].text
+    doc = structure.parse("The rule is set out in Art.\n\n5 of the law, which applies to all firms.\n", "a.txt")
+    assert "Art. 5 of the law" in " ".join(doc.text.split())
