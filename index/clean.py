@@ -106,11 +106,17 @@ def words(line: str) -> list[str]:
     return re.findall(r"[A-Za-z][\w'’&/-]*", line)
 
 
+# a sentence's opening phrase set off by a comma ("On April 21, ...", "In 2020, ..."): no headline
+_OPENING_PHRASE = re.compile(r"^(?:On|In|At|By|From|During|Since|After|Before|Until|Under|As of)\s+[^,]{1,40},\s+\w")
+
+
 def is_title_like(line: str, max_len: int = 130) -> bool:
     """A line that reads like a headline: short, mostly capitalised words, no sentence end."""
     s = line.strip().lstrip("-# ").strip()
     if not s or len(s) > max_len or s.endswith((".", ",", ";")) or s.startswith("|"):
         return False
+    if _OPENING_PHRASE.match(s):
+        return False  # "On April 21, the Certification and Accreditation" opens a sentence
     ws = words(s)
     if not ws:
         return False

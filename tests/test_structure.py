@@ -300,3 +300,11 @@ def test_a_line_ending_in_an_abbreviation_runs_on_over_a_blank_line(docs: dict[s
     assert "issued the Announcement No.\n\n48" not in docs["002"].text
     doc = structure.parse("The rule is set out in Art.\n\n5 of the law, which applies to all firms.\n", "a.txt")
     assert "Art. 5 of the law" in " ".join(doc.text.split())
+
+
+def test_a_sentence_s_opening_phrase_on_a_line_of_its_own_is_no_headline(docs: dict[str, StructuredDocument]) -> None:
+    """003 breaks "On April 21, the Certification and Accreditation" / "Administration of China
+    released ...": a title-case line, but a sentence's opening, so no section and no cut."""
+    assert "On April 21, the Certification and Accreditation Administration of China released" in " ".join(
+        docs["003"].text.split())
+    assert not any("On April 21" in " ".join(s.path) for s in docs["003"].sections)
