@@ -17,7 +17,7 @@ _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _BULLET = re.compile(r"^\s*[\u25cf\u2022\u26ab\u25aa\u25a0\u2023\u2043\uf0b7\uf06c\uf0d8\u00b7]\s*")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _TOC_LINE = re.compile(r"(?:\t\s*|\.{3,}\s*|\s{2,}|\s\|\s)\d{1,4}\s*\**\s*$")
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}\s*[.)]?\s*$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,3}\s*[.)]?\s*$", re.IGNORECASE)
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 # bold is **x** or __x y__; a lone __name__ is an identifier (Python's __copy__), not emphasis
 _MD_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|__(?=\S)([^_\n]*\s[^_\n]*?)(?<=\S)__")
@@ -95,10 +95,17 @@ def _digitless(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip())
 
 
+# the caption of a figure whose picture extraction lost ("Figure 2 Phase II standards system
+# based on R16"): a label, not a sentence; prose that starts so ("Table 1 lists ...") ends in a stop
+_CAPTION = re.compile(r"^(?:Figure|Fig\.|Chart|Image|Picture|Photo)\s+\d+[.:]?\s+\S.{0,100}$")
+
+
 def is_noise_line(line: str, furniture: set[str]) -> bool:
     s = line.strip()
     if not s:
         return False
+    if _CAPTION.match(s) and not s.endswith(TERMINAL) and len(s.split()) <= 14:
+        return True
     return bool(_PAGE_NUMBER.match(s) or _URL_LINE.match(s) or _digitless(s) in furniture)
 
 

@@ -308,3 +308,14 @@ def test_a_sentence_s_opening_phrase_on_a_line_of_its_own_is_no_headline(docs: d
     assert "On April 21, the Certification and Accreditation Administration of China released" in " ".join(
         docs["003"].text.split())
     assert not any("On April 21" in " ".join(s.path) for s in docs["003"].sections)
+
+
+def test_figure_captions_are_dropped_and_a_year_on_its_own_line_is_no_page_number(
+    docs: dict[str, StructuredDocument],
+) -> None:
+    """003's lost figures leave "Figure 1 Phase I standards system based on R15" above a headline
+    wrapped as "... Intelligent Connected Vehicle in" / "2020": the captions go, the year stays."""
+    text = docs["003"].text
+    assert "Figure 2 Phase II standards system" not in text
+    assert "Key points of standardization for Intelligent Connected Vehicle in 2020\n\nOn April 16" in text
+    assert "Table 1 lists the members." in structure.parse("Intro.\n\nTable 1 lists the members.\n", "t.txt").text
