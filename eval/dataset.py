@@ -61,6 +61,7 @@ class Item:
     paraphrased: bool
     near_miss: bool
     turns: tuple[Turn, ...] = field(default_factory=tuple)
+    tuning: bool = False  # written to tune on (declared dev), not drawn by the hash
 
     @property
     def source(self) -> str:
@@ -149,6 +150,7 @@ def parse_item(raw: dict, where: str) -> Item:  # type: ignore[type-arg]
         paraphrased=bool(raw.get("paraphrased", False)),
         near_miss=bool(raw.get("near_miss", False)),
         turns=tuple(turns),
+        tuning=raw.get("split") == "dev",
     )
 
 
