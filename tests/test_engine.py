@@ -512,3 +512,23 @@ def test_a_later_sentence_of_the_same_entry_is_judged_by_its_own_words() -> None
         pos += len(text) + 40  # not adjacent
     picked = choose(q, cands)
     assert cands[2] in picked and cands[1] not in picked
+
+
+def test_a_question_after_people_prefers_the_unit_that_names_them() -> None:
+    from assistant.engine.query import names_person
+
+    assert analyse("Which individuals put their names to the memorandum?").person
+    assert not analyse("Which body signed the memorandum?").person
+    assert names_person("The MoU was signed by Zhang Zhaohua, Director of CNAS, and Zakirov.")
+    assert not names_person("Hosted by China National Institute of Standardization (CNIS), it was held in Beijing.")
+    bodies = "A memorandum was signed between the China National Accreditation Service (CNAS) and the Uzbekistan Accreditation Center."
+    people = "The memorandum was signed by Zhang Zhaohua, Director of CNAS, and Zakirov, Director of the Center."
+    text = bodies + " " + people
+    p = Passage("m:00000", "m.txt", 0, text, "Accreditation", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    units = [PassageUnit("m:00000", "sentence", 0, len(bodies), bodies, None, None),
+             PassageUnit("m:00000", "sentence", len(bodies) + 1, len(text), people, None, None)]
+    q = analyse("Which individuals signed the memorandum between CNAS and the Uzbekistan Accreditation Center?")
+    got = sorted(Selector().candidates(q, [src], lambda s: units), key=lambda c: c.unit.start)  # bodies first
+    _, order = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    assert order[0].unit is not units[0] and "Zhang Zhaohua" in order[0].text

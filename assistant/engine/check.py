@@ -33,6 +33,7 @@ from assistant.engine.query import (
     is_time_frame,
     mentions,
     names_exactly,
+    names_person,
     names_role,
 )
 from assistant.engine.retrieve import Hit
@@ -93,7 +94,9 @@ def assess(
         # a count of the thing asked about goes first; a lexical test of that is too brittle
         # (synonyms, "apps" for "applications") to refuse on, so it only ranks
         counting = [k for k in kinded if _counts_asked(question, ranked[k])]
-        pick: int | None = (counting or kinded or fits)[0] if fits else None
+        # a question after people ("which individuals signed") wants their names, not the bodies
+        named_people = [k for k in (counting or kinded) if question.person and names_person(ranked[k].unit.read)]
+        pick: int | None = (named_people or counting or kinded or fits)[0] if fits else None
         if pick is None:
             missing = unmet(question, _context(ranked[0], sources))
         elif pick:

@@ -76,6 +76,29 @@ _MEASURE_Q = re.compile(
     r"(?:length|distance|speed|weight|height|width|depth|duration|budget|investment|funding|fine|penalty|price|cost|fee)s?\b",
     re.IGNORECASE,
 )
+_PERSON_Q = re.compile(
+    r"\b(?:which|what)\s+(?:individuals?|persons?|people|officials?|experts?|speakers?|representatives?)\b"
+    r"|\bwho\s+(?:signed|spoke|chaired|headed|delivered|presented|introduced|addressed|represented)\b"
+    r"|\b(?:put|set) (?:their|his|her) names?\b|\bwhose names?\b",
+    re.IGNORECASE,
+)
+_ORG_WORD = (r"(?:Center|Centre|Administration|Agency|Committee|Institute|Association|Office|Ministry|Council|Group|"
+             r"Organi[sz]ation|Service|Commission|Department|University|Bureau|Authority|Union|Forum|Conference|"
+             r"Standard|Standards|Law|Plan|Republic|China|Chinese|European|National|International|State)")
+# a personal name: a titled one ("Dr. Betty XU"), or two or three capitalised words that are no
+# body's name, set off as a name is ("Zhang Zhaohua, Director of CNAS")
+_PERSON = re.compile(
+    r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w'-]+"
+    rf"|(?<![A-Z]\w\s)\b(?!{_ORG_WORD}\b)[A-Z][a-z'-]+(?:\s+(?!{_ORG_WORD}\b)[A-Z][a-zA-Z'-]+){{1,2}}(?=\s*(?:,|\(|\bof\b|\band\b|$))"
+)
+
+
+def names_person(text: str) -> bool:
+    """Whether a unit names a person (not only bodies): "signed by Zhang Zhaohua, Director of CNAS"."""
+    return any(not re.match(r"(?:The|This|That|These|In|On|At|For|From|By|As|It|Its|A|An|During|Since|After)\b", m.group(0))
+               for m in _PERSON.finditer(text))
+
+
 _SIGNATURE_Q = re.compile(r"\bdefault(?:s|ed)?\b|\b(?:parameter|argument|keyword)s?\b|\bsignature\b", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:(?:working|business|calendar|natural|full)\s+)?(?:%|percent\b|per cent\b|(?:km|kilomet|met|mile|cm|mm|m\b|kg|kilogram|gram|ton|tonne|second|minute|hour|"
@@ -113,6 +136,7 @@ class Query:
     editions: tuple[str, ...] = ()  # years naming an edition ("the 2021 version"): the unit must name them
     measure: bool = False  # a "how long/far/fast": the number must carry a unit of measure
     signature: bool = False  # asks about a default or a parameter: a term's signature shows it whole
+    person: bool = False  # asks for people by name ("which individuals signed"), not for a body
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -157,6 +181,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         editions=tuple(dict.fromkeys(y for m in _EDITION.finditer(asked) for y in m.groups() if y)),
         measure=bool(_MEASURE_Q.search(asked)),
         signature=bool(_SIGNATURE_Q.search(asked)),
+        person=bool(_PERSON_Q.search(asked)),
     )
 
 
