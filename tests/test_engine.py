@@ -532,3 +532,19 @@ def test_a_question_after_people_prefers_the_unit_that_names_them() -> None:
     got = sorted(Selector().candidates(q, [src], lambda s: units), key=lambda c: c.unit.start)  # bodies first
     _, order = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
     assert order[0].unit is not units[0] and "Zhang Zhaohua" in order[0].text
+
+
+def test_a_why_needs_a_cause_or_a_purpose_in_the_chosen_unit() -> None:
+    assert analyse("Why were fuses newly added to the self-declaration list?").wants == "reason"
+    assert analyse("What reasons did CNCA give for the growth?").wants == "reason"
+    assert analyse("How many products were added?").wants == "number"
+    assert has_kind("Save a reference to the task, to avoid it disappearing mid-execution.", "reason")
+    assert has_kind("The list was shortened because several categories were merged.", "reason")
+    assert not has_kind("Fuses and low-voltage components are newly added to the list.", "reason")
+    text = "Fuses and low-voltage components are newly added to the list of products adopting self-declaration."
+    p = Passage("c:00000", "c.txt", 0, text, "CCC", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    q = analyse("Why were fuses and low-voltage components newly added to the self-declaration list?")
+    got = Selector().candidates(q, [src], lambda s: [PassageUnit("c:00000", "sentence", 0, len(text), text, None, None)])
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    assert evidence.kind_missing and should_abstain(evidence, 0.2)

@@ -32,6 +32,12 @@ _DATE_Q = re.compile(
     r"(?:which|what|since which|from which|in which) (?:\w+ )?(?:version|release))\b",
     re.IGNORECASE,
 )
+# a question after a cause or a purpose: the answer must give one ("because", "to avoid", "aims to")
+_REASON_Q = re.compile(
+    r"^\W*(?:and\s+|so\s+|but\s+)?why\b|\b(?:what|which)\s+(?:were\s+|was\s+|are\s+|is\s+)?(?:the\s+)?(?:main\s+)?"
+    r"(?:reasons?|motives?|motivation|rationale|purpose)\b|\bfor what (?:reason|purpose)\b",
+    re.IGNORECASE,
+)
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
 # "which economies does ... name", "what product types are ...": a plural asks for several things
 _PLURAL_Q = re.compile(
@@ -121,7 +127,7 @@ class Query:
 
     text: str
     terms: tuple[str, ...]
-    wants: str  # "number" | "date" | "who" | "list" | "code" | "fact"
+    wants: str  # "number" | "date" | "who" | "list" | "code" | "reason" | "fact"
     specifics: tuple[str, ...]
     carried: frozenset[str] = frozenset()
     asked: str = ""
@@ -189,6 +195,8 @@ def wants_of(text: str) -> str:
     """The kind of answer a question asks for."""
     if _CODE_Q.search(text):
         return "code"
+    if _REASON_Q.search(text):
+        return "reason"
     if _NUMBER_Q.search(text) or _MEASURE_Q.search(text):
         return "number"
     if _DATE_Q.search(text):
@@ -394,6 +402,14 @@ _KIND = {
     ),
     # a person or a body: a titled name, an acronym, or two capitalised words that are not
     # a sentence's opening ("The Center ...", "In April ...")
+    "reason": re.compile(
+        r"\b(?:because|due to|owing to|as a result|thanks to|driven by|since|in order to|so that|so as to|"
+        r"to (?:avoid|prevent|ensure|allow|enable|support|help|improve|reduce|protect|promote|meet|keep|make|"
+        r"facilitate|strengthen|address|comply|align|encourage|accelerate|guarantee|safeguard)|"
+        r"aim(?:s|ed|ing)? (?:to|at)|purpose|reasons?|intended to|designed to|given that|therefore|thus|hence|"
+        r"caus(?:e|es|ed)|lead(?:s)? to|led to|result(?:s|ed)? (?:in|from)|attributed to|motivat\w*|objective|goal)\b",
+        re.IGNORECASE,
+    ),
     "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|"
                       rf"(?:\b(?!(?:{_OPENERS})\b)[A-Z][a-z]+\s){{2,}}"),
 }
