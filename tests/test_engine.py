@@ -548,3 +548,13 @@ def test_a_why_needs_a_cause_or_a_purpose_in_the_chosen_unit() -> None:
     got = Selector().candidates(q, [src], lambda s: [PassageUnit("c:00000", "sentence", 0, len(text), text, None, None)])
     evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
     assert evidence.kind_missing and should_abstain(evidence, 0.2)
+
+
+def test_an_ordinal_word_names_an_edition_the_passage_must_have() -> None:
+    from assistant.engine.query import mentions, specifics
+
+    assert specifics("Which standards were added in the third batch of the List?") == ["third"]
+    assert specifics("What did the first batch include?") == ["first"]
+    assert specifics("Who was the first country to sign?") == []  # "first" as "earliest"
+    assert mentions("the 3rd batch was released", "third") and mentions("List (First Batch)", "first")
+    assert not mentions("the first and second batches", "third")

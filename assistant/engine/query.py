@@ -266,6 +266,17 @@ def role_of(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "twentieth")
+# an ordinal word that counts editions of something ("the third batch", "its fifth meeting"); "first"
+# only before such a word, since "first" is also "earliest" ("the first country to ...")
+_ORDINAL_WORD = re.compile(
+    rf"\b({'|'.join(_ORDINALS)})\s+(?:[\w-]+\s+)?(?=[\w-]+)|\b(first)\s+(?=(?:batch|round|meeting|session|edition|phase|"
+    r"plenary|conference|forum|roundtable|workshop|seminar|dialogue|revision|amendment|subsystem|list)\b)",
+    re.IGNORECASE,
+)
+
+
 def specifics(text: str) -> list[str]:
     """Things the question names that an answer must be about: years, standard codes, numbers
     and personal names. A passage that mentions none of them cannot be the evidence."""
@@ -278,6 +289,7 @@ def specifics(text: str) -> list[str]:
         if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2:
             out.append(n)
     out += re.findall(r"\b\d{1,3}(?:st|nd|rd|th)\b", text)  # "the 13th Five-Year Plan"
+    out += [(m.group(1) or m.group(2)).lower() for m in _ORDINAL_WORD.finditer(text)]  # "the third batch"
     out += [m.group(1) for m in _NAME.finditer(text)]
     return list(dict.fromkeys(out))
 
@@ -373,11 +385,15 @@ def is_acronym(name: str) -> bool:
 
 def is_time_frame(specific: str) -> bool:
     """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
-    return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific))
+    return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific)
+                or specific in _ORDINALS or specific == "first")
 
 
 def mentions(passage_text: str, specific: str) -> bool:
     """Whether a passage mentions a specific thing (numbers compared without separators)."""
+    if specific in _ORDINALS or specific == "first":  # "third" or "3rd"
+        n = (*("first",), *_ORDINALS).index(specific) + 1 if specific != "twentieth" else 20
+        return re.search(rf"\b(?:{specific}|{n}(?:st|nd|rd|th))\b", passage_text, re.IGNORECASE) is not None
     flat = re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", passage_text)
     needle = re.sub(r"(?<=\d),(?=\d{3}\b)", "", specific)
     if needle[:1].isdigit():
