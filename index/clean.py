@@ -152,6 +152,10 @@ _LEADING_ABBREV = re.compile(r"(?:^|\s)(?:No|Nos|Art|Arts|Fig|Figs|Mr|Ms|Mrs|Dr|
 
 def ends_sentence(line: str) -> bool:
     s = line.rstrip()
+    # a closing quote or bracket ends a sentence only after a stop: 'of the “top runner”' runs on
+    bare = s.rstrip('"”’)')
+    if bare != s and not bare.endswith(tuple(".!?;:…")):
+        return False
     return s.endswith(TERMINAL) and not _LEADING_ABBREV.search(s)
 
 

@@ -319,3 +319,8 @@ def test_figure_captions_are_dropped_and_a_year_on_its_own_line_is_no_page_numbe
     assert "Figure 2 Phase II standards system" not in text
     assert "Key points of standardization for Intelligent Connected Vehicle in 2020\n\nOn April 16" in text
     assert "Table 1 lists the members." in structure.parse("Intro.\n\nTable 1 lists the members.\n", "t.txt").text
+
+
+def test_a_line_ending_in_a_closing_quote_without_a_stop_runs_on(docs: dict[str, StructuredDocument]) -> None:
+    """002: 'Specifically, the first batch of the “top runner”' / 'list in 2020 was published'."""
+    assert "the first batch of the “top runner” list in 2020 was published" in " ".join(docs["002"].text.split())
