@@ -558,3 +558,20 @@ def test_an_ordinal_word_names_an_edition_the_passage_must_have() -> None:
     assert specifics("Who was the first country to sign?") == []  # "first" as "earliest"
     assert mentions("the 3rd batch was released", "third") and mentions("List (First Batch)", "first")
     assert not mentions("the first and second batches", "third")
+
+
+def test_when_something_takes_effect_is_not_when_it_was_approved() -> None:
+    q = analyse("On what date will the new mandatory RoHS standard come into force?")
+    assert q.wants == "date" and q.effect
+    approved = "On December 28, 2023, SAC issued the project approval for the new mandatory RoHS standard."
+    p = Passage("r:00000", "r.txt", 0, approved, "RoHS", 0, len(approved), "h")
+    src = Source(p, "Newsletter", 0.9)
+    got = Selector().candidates(q, [src], lambda s: [PassageUnit("r:00000", "sentence", 0, len(approved), approved, None, None)])
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    assert evidence.kind_missing
+    effect = "The new mandatory RoHS standard will take effect on January 1, 2026."
+    p2 = Passage("r:00001", "r.txt", 1, effect, "RoHS", 100, 100 + len(effect), "h")
+    src2 = Source(p2, "Newsletter", 0.9)
+    got = Selector().candidates(q, [src2], lambda s: [PassageUnit("r:00001", "sentence", 100, 100 + len(effect), effect, None, None)])
+    evidence, _ = assess(q, [Hit(p2, 1.0, dense=0.7)], got, [src2])
+    assert not evidence.kind_missing

@@ -82,6 +82,17 @@ _MEASURE_Q = re.compile(
     r"(?:length|distance|speed|weight|height|width|depth|duration|budget|investment|funding|fine|penalty|price|cost|fee)s?\b",
     re.IGNORECASE,
 )
+# when a rule takes effect: a date of its approval or publication is another date
+_EFFECT_Q = re.compile(
+    r"\b(?:enter|enters|entered|come|comes|came|go|goes|went)\s+into\s+(?:force|effect)\b|\b(?:take|takes|taking|took)\s+effect\b"
+    r"|\beffective\s+date\b|\bbecomes?\s+effective\b|\bbe\s+implemented\b|\bimplementation\s+date\b",
+    re.IGNORECASE,
+)
+EFFECT = re.compile(
+    r"\binto\s+(?:force|effect)\b|\b(?:take|takes|taken|taking|took)\s+effect\b|\beffective\b|\bimplement(?:ed|ation)?\b"
+    r"|\bappl(?:y|ies)\s+from\b|\bin\s+force\b",
+    re.IGNORECASE,
+)
 _PERSON_Q = re.compile(
     r"\b(?:which|what)\s+(?:individuals?|persons?|people|officials?|experts?|speakers?|representatives?)\b"
     r"|\bwho\s+(?:signed|spoke|chaired|headed|delivered|presented|introduced|addressed|represented)\b"
@@ -143,6 +154,7 @@ class Query:
     measure: bool = False  # a "how long/far/fast": the number must carry a unit of measure
     signature: bool = False  # asks about a default or a parameter: a term's signature shows it whole
     person: bool = False  # asks for people by name ("which individuals signed"), not for a body
+    effect: bool = False  # asks when something takes effect: the date must be that of its entry into force
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -188,6 +200,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         measure=bool(_MEASURE_Q.search(asked)),
         signature=bool(_SIGNATURE_Q.search(asked)),
         person=bool(_PERSON_Q.search(asked)),
+        effect=bool(_EFFECT_Q.search(asked)),
     )
 
 
