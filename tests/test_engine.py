@@ -575,3 +575,17 @@ def test_when_something_takes_effect_is_not_when_it_was_approved() -> None:
     got = Selector().candidates(q, [src2], lambda s: [PassageUnit("r:00001", "sentence", 100, 100 + len(effect), effect, None, None)])
     evidence, _ = assess(q, [Hit(p2, 1.0, dense=0.7)], got, [src2])
     assert not evidence.kind_missing
+
+
+def test_who_represented_a_body_needs_a_person_s_name() -> None:
+    from assistant.engine.query import names_person
+
+    q = analyse("Who represented the German Embassy at the roundtable?")
+    assert q.wants == "who" and q.person and analyse("Who wrote the Theory section?").person
+    assert not names_person("Invitees include the EU delegation, EUCCC, German Embassy, French Embassy, GIZ and BSI.")
+    text = "Invitees include the EU delegation, EUCCC, German Embassy, French Embassy, GIZ and BSI."
+    p = Passage("e:00000", "e.txt", 0, text, "Roundtable", 0, len(text), "h")
+    src = Source(p, "Report", 0.9)
+    got = Selector().candidates(q, [src], lambda s: [PassageUnit("e:00000", "sentence", 0, len(text), text, None, None)])
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    assert evidence.kind_missing

@@ -95,12 +95,14 @@ EFFECT = re.compile(
 )
 _PERSON_Q = re.compile(
     r"\b(?:which|what)\s+(?:individuals?|persons?|people|officials?|experts?|speakers?|representatives?)\b"
-    r"|\bwho\s+(?:signed|spoke|chaired|headed|delivered|presented|introduced|addressed|represented)\b"
+    r"|\bwho\s+(?:signed|spoke|chaired|headed|delivered|presented|introduced|addressed|represented|wrote|authored)\b"
     r"|\b(?:put|set) (?:their|his|her) names?\b|\bwhose names?\b",
     re.IGNORECASE,
 )
 _ORG_WORD = (r"(?:Center|Centre|Administration|Agency|Committee|Institute|Association|Office|Ministry|Council|Group|"
              r"Organi[sz]ation|Service|Commission|Department|University|Bureau|Authority|Union|Forum|Conference|"
+             r"Embassy|Delegation|Chamber|Company|Corporation|Academy|Federation|Alliance|Network|Platform|Project|"
+             r"Programme|Program|Agreement|Initiative|Party|Bank|"
              r"Standard|Standards|Law|Plan|Republic|China|Chinese|European|National|International|State)")
 # a personal name: a titled one ("Dr. Betty XU"), or two or three capitalised words that are no
 # body's name, set off as a name is ("Zhang Zhaohua, Director of CNAS")
