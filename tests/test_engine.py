@@ -589,3 +589,20 @@ def test_who_represented_a_body_needs_a_person_s_name() -> None:
     got = Selector().candidates(q, [src], lambda s: [PassageUnit("e:00000", "sentence", 0, len(text), text, None, None)])
     evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
     assert evidence.kind_missing
+
+
+def test_a_proper_word_the_documents_never_use_is_a_near_miss() -> None:
+    from assistant.engine.query import proper_words
+
+    assert proper_words("How many American companies joined the group?") == ["American"]
+    assert proper_words("Is an item 2 bytes on Windows and 4 on Linux?") == ["Windows", "Linux"]
+    assert proper_words("What did the group agree in March?") == []  # months and the opening word are no names
+    text = "There are 3 European companies among the members, which shows openness."
+    p = Passage("g:00000", "g.txt", 0, text, "Intelligent manufacturing", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    for question, refused in (("How many American companies are among the members?", True),
+                              ("How many companies from Europe are among the members?", False)):
+        q = analyse(question)
+        got = Selector().candidates(q, [src], lambda s: [PassageUnit("g:00000", "sentence", 0, len(text), text, None, None)])
+        evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src], documents=[text])
+        assert bool(evidence.missing) is refused, (question, evidence.missing)

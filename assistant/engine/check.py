@@ -21,6 +21,8 @@ constraints when any near the top does. Checks, in order:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
@@ -113,6 +115,9 @@ def assess(
         texts.append(ranked[0].unit.head)
     missing += tuple(s for s in question.specifics if s not in missing and not any(mentions(t, s) for t in texts))
     missing += tuple(n for n in question.names if not any(mentions(t, n) for t in (*texts, *documents)))
+    # a proper word in any of its forms: "Indonesian" is met by "Indonesia", "European" by "Europe"
+    missing += tuple(w for w in question.proper if documents
+                     and not any(re.search(rf"\b{re.escape(w[:max(4, len(w) - 3)])}", t, re.IGNORECASE) for t in (*texts, *documents)))
     # a parameter of a named function must be in a passage found under that function: glob.glob's
     # dir_fd does not make "the dir_fd argument of glob.escape" answerable
     missing += tuple(f"{name} of {owner}" for name, owner in question.param_of

@@ -148,6 +148,7 @@ class Query:
     role_of: tuple[str, ...] = ()
     param_of: tuple[tuple[str, str], ...] = ()  # (parameter, its function): "the dir_fd argument of glob.escape"  # whose office a question asks about ("the Director-General of CEN-CENELEC")
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
+    proper: tuple[str, ...] = ()  # capitalised words inside the question ("Windows", "American"): the documents found must use them
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
@@ -189,6 +190,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         wants=wants_of(text),
         specifics=tuple(specifics(asked)),
         names=tuple(names(asked)),
+        proper=tuple(proper_words(asked)),
         subjects=tuple(subjects(text)),
         example=bool(_EXAMPLE_Q.search(text)),
         defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
@@ -328,6 +330,19 @@ def param_of(text: str) -> list[tuple[str, str]]:
 
 _DEFINE_Q = re.compile(r"^\W*(?:so |and )?what(?:'s|’s|\s+(?:is|are|does|do))\s+(?:an?\s+|the\s+)?[\w.()'-]+(?:\s+[\w.()'-]+){0,3}?(?:\s+(?:do|mean|for))?\s*\??$", re.IGNORECASE)
 _EXAMPLE_Q = re.compile(r"\b(example|snippet|sample code|code|syntax|usage|show me|how (?:do|can|would|should) (?:i|you|we) (?:write|use|call))\b", re.IGNORECASE)
+
+
+_PROPER = re.compile(r"(?<![.?!:;]\s)(?<!^)(?<![\w.'’-])([A-Z][a-z]{2,})(?![\w'’-])")
+_NOT_PROPER = frozenset(_MONTHS.title().split("|")) | {
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "And", "But", "The", "What",
+    "Which", "Who", "When", "Where", "Why", "How"}
+
+
+def proper_words(text: str) -> list[str]:
+    """Capitalised words inside a question, not opening it ("on Windows", "American companies"):
+    names of places, peoples, products. Documents that never use one do not answer it."""
+    body = text.lstrip(" \"'“‘(")
+    return list(dict.fromkeys(w for w in _PROPER.findall(body) if w not in _NOT_PROPER))
 
 
 def names(text: str) -> list[str]:
