@@ -606,3 +606,11 @@ def test_a_proper_word_the_documents_never_use_is_a_near_miss() -> None:
         got = Selector().candidates(q, [src], lambda s: [PassageUnit("g:00000", "sentence", 0, len(text), text, None, None)])
         evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src], documents=[text])
         assert bool(evidence.missing) is refused, (question, evidence.missing)
+
+
+def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None:
+    from assistant.engine.query import names
+
+    assert names("What happens when I call asyncio.Queue.shutdown(immediate=True)?") == ["shutdown"]
+    assert names("What does uuid1() return?") == ["uuid1"]
+    assert names("Which version added the e format (IEEE half precision)?") == ["IEEE"]  # no call: a space

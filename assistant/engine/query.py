@@ -311,7 +311,7 @@ def specifics(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-_IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)(\(\))?")
+_IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)(\([^()]{0,60}\))?")
 _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
 # a word a question calls a parameter (an option, a callback, an attribute) is a name the
 # documents must use: "the encoding parameter of tomllib.load", "the onexc callback of rmtree"
