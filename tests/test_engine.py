@@ -614,3 +614,9 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
     assert names("What happens when I call asyncio.Queue.shutdown(immediate=True)?") == ["shutdown"]
     assert names("What does uuid1() return?") == ["uuid1"]
     assert names("Which version added the e format (IEEE half precision)?") == ["IEEE"]  # no call: a space
+
+
+def test_what_value_needs_a_literal_value() -> None:
+    assert analyse("What value does csv.field_size_limit() return by default?").wants == "value"
+    assert not has_kind("Returns the current maximum field size allowed by the parser.", "value")
+    assert has_kind("Return True if the flag is set.", "value") and has_kind("The default is 131072.", "value")

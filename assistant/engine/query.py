@@ -38,6 +38,9 @@ _REASON_Q = re.compile(
     r"(?:reasons?|motives?|motivation|rationale|purpose)\b|\bfor what (?:reason|purpose)\b",
     re.IGNORECASE,
 )
+# a question after a literal value ("what value does it return by default"): a number, a constant
+# (True, None), a quoted string or code; a sentence that only names the quantity does not give it
+_VALUE_Q = re.compile(r"\bwhat\s+(?:is\s+the\s+|'s\s+the\s+)?(?:default\s+)?value\b", re.IGNORECASE)
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
 # "which economies does ... name", "what product types are ...": a plural asks for several things
 _PLURAL_Q = re.compile(
@@ -140,7 +143,7 @@ class Query:
 
     text: str
     terms: tuple[str, ...]
-    wants: str  # "number" | "date" | "who" | "list" | "code" | "reason" | "fact"
+    wants: str  # "number" | "date" | "who" | "list" | "code" | "reason" | "value" | "fact"
     specifics: tuple[str, ...]
     carried: frozenset[str] = frozenset()
     asked: str = ""
@@ -214,6 +217,8 @@ def wants_of(text: str) -> str:
         return "code"
     if _REASON_Q.search(text):
         return "reason"
+    if _VALUE_Q.search(text):
+        return "value"
     if _NUMBER_Q.search(text) or _MEASURE_Q.search(text):
         return "number"
     if _DATE_Q.search(text):
@@ -448,6 +453,7 @@ _KIND = {
     ),
     # a person or a body: a titled name, an acronym, or two capitalised words that are not
     # a sentence's opening ("The Center ...", "In April ...")
+    "value": re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])|\b(?:True|False|None)\b|`[^`]+`|['\"“‘][^'\"”’]{1,40}['\"”’]"),
     "reason": re.compile(
         r"\b(?:because|due to|owing to|as a result|thanks to|driven by|since|in order to|so that|so as to|"
         r"to (?:avoid|prevent|ensure|allow|enable|support|help|improve|reduce|protect|promote|meet|keep|make|"

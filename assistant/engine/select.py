@@ -191,7 +191,7 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
     """Two sentences of one paragraph read together when only one holds the kind of answer asked
     for: "The largest year number allowed in a date object. MAXYEAR is 9999." answers "what is
     the largest year" though neither sentence does alone."""
-    if query.wants not in ("number", "date", "who", "code", "reason"):
+    if query.wants not in ("number", "date", "who", "code", "reason", "value"):
         return []
     p = src.passage
     out = []
