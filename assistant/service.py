@@ -140,7 +140,7 @@ class Assistant:
         if not isinstance(self.generator, ExtractiveGenerator):
             # a model reads the selected evidence first, and is shown which units of each
             # passage the select stage chose
-            sources = _with_evidence(parts, _by_best_unit(parts, sources))
+            sources = _with_evidence(parts, _by_best_unit(parts, sources), self.selector.idf)
         text, abstained = "", True
         cited: list[Citation] = []
         if any(not p.abstain for p in parts):
@@ -352,13 +352,13 @@ def _by_best_unit(parts: Sequence[Part], sources: Sequence[Source]) -> list[Sour
     return [sources[i] for i in order]
 
 
-def _with_evidence(parts: Sequence[Part], sources: Sequence[Source]) -> list[Source]:
+def _with_evidence(parts: Sequence[Part], sources: Sequence[Source], weigh: Callable[[str], float]) -> list[Source]:
     """Each source with the units :func:`choose` picked from it for any answerable part."""
     picked: dict[str, list[str]] = {}
     for part in parts:
         if part.abstain:
             continue
-        for c in choose(part.query, part.ranked, self.selector.idf):
+        for c in choose(part.query, part.ranked, weigh):
             texts = picked.setdefault(part.sources[c.source - 1].passage.id, [])
             if c.text not in texts:
                 texts.append(c.text)

@@ -22,7 +22,6 @@ constraints when any near the top does. Checks, in order:
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
