@@ -33,7 +33,7 @@ from index.split import Passage, split_document
 from index.store.base import VectorStore
 from index.units import PassageUnit, Unit, answer_units, units_in
 
-PIPELINE_VERSION = "13"
+PIPELINE_VERSION = "14"
 PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors  # bump when cleaning/splitting changes, so every document is redone
 
 ProgressFn = Callable[[int, int], None]
@@ -300,7 +300,7 @@ def _ingest(
                 if on_progress:
                     on_progress(done, total)
 
-            vectors, carried = embed_passages(embedder, doc.text, passages, units, config.embed_batch_size, tick)
+            vectors, carried = embed_passages(embedder, doc.text, passages, units, config.embed_batch_size, tick, doc.title)
             metas: list[dict[str, str | int]] = [{"source": p.source, "ord": p.ord, "doc_id": item.doc_id} for p in passages]
             store().add([p.id for p in passages], vectors, metas)
             record = DocumentRecord(
@@ -336,10 +336,13 @@ def embed_passages(
     units: Sequence[Unit],
     batch_size: int,
     on_progress: Callable[[int], None] | None = None,
+    title: str | None = None,
 ) -> tuple[np.ndarray, list[PassageUnit]]:
     """The passages' vectors and the answer units each carries; a unit's vector is pooled from
-    its passage's forward pass when the embedder can (late chunking: no extra encoder run)."""
-    texts = [p.embedding_text() for p in passages]
+    its passage's forward pass when the embedder can (late chunking: no extra encoder run). A
+    passage under no heading is embedded under the document's ``title`` (a plain-text page's
+    title line is its title, not its first paragraph)."""
+    texts = [p.embedding_text(title) for p in passages]
     carried = [units_in(p.start, p.end, units) for p in passages]
     spans: list[list[tuple[int, int]]] = []
     for p, text, held in zip(passages, texts, carried, strict=True):

@@ -31,9 +31,11 @@ class Passage:
     hash: str
     opens: bool = False  # the first passage of its section (a definition or a lead is here)
 
-    def embedding_text(self) -> str:
-        """What the embedder sees: the section path gives a passage its topic."""
-        return f"{self.section}\n{self.text}" if self.section else self.text
+    def embedding_text(self, title: str | None = None) -> str:
+        """What the embedder sees: the section path gives a passage its topic; a passage under
+        no heading takes its document's ``title`` instead, when given."""
+        label = self.section or title
+        return f"{label}\n{self.text}" if label else self.text
 
 
 def split_sentences(text: str) -> list[str]:
