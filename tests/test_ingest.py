@@ -493,8 +493,11 @@ def test_the_catalog_says_which_passages_open_their_section(built_index) -> None
 
 @pytest.mark.slow
 def test_the_same_documents_build_the_same_vector_index(built_index: Settings, settings: Settings, embedder: OnnxEmbedder) -> None:
-    """Two cold builds of one collection answer nearest-neighbour queries alike (one insertion
-    thread, a wide search), so an evaluation rebuilt on a fresh clone scores as its baseline."""
+    """Two cold builds of one collection answer nearest-neighbour queries alike, so an evaluation
+    rebuilt on a fresh clone scores as its baseline. The passages and their vectors are the same
+    bit for bit; Chroma's Rust HNSW builds its graph with several threads whatever the
+    ``hnsw:num_threads`` metadata says (its configuration has no such field), so with a wide
+    search (ef 200) at most one probe in a hundred may differ in its tenth neighbour."""
     from index.store.chroma import open_store
 
     shutil.copytree(CORPUS, settings.data_dir / "corpus")
@@ -507,4 +510,8 @@ def test_the_same_documents_build_the_same_vector_index(built_index: Settings, s
     vectors = embedder.embed([f"what does it say about {t[:80]}" for t in probes])
     first, second = open_store(built_index.index), open_store(settings.index)
     assert len(vectors) > 300
-    assert [[i for i, _ in first.query(v, 10)] for v in vectors] == [[i for i, _ in second.query(v, 10)] for v in vectors]
+    one = [[i for i, _ in first.query(v, 10)] for v in vectors]
+    two = [[i for i, _ in second.query(v, 10)] for v in vectors]
+    differ = sum(a != b for a, b in zip(one, two, strict=True))
+    assert differ <= len(vectors) // 100, f"{differ} of {len(vectors)} probes have other neighbours"
+    assert sum(a[:3] != b[:3] for a, b in zip(one, two, strict=True)) == 0  # the best passages never change

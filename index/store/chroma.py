@@ -70,8 +70,8 @@ class ChromaStore:
             raise StoreError(f"cannot open the Chroma collection {collection!r} at {self.where}: {_one_line(exc)}{self._advice()}") from exc
 
     def _open(self) -> Any:
-        # one insertion thread and a wide search: the same documents give the same index, so an
-        # evaluation rebuilt from a fresh clone answers as the committed baseline did
+        # a wide search, so two builds of the same documents answer (nearly) alike; the thread
+        # count is honoured by Chroma's Python HNSW only, its Rust one (1.x) builds with several
         return self._client.get_or_create_collection(
             name=self.name, embedding_function=None, metadata=HNSW
         )
