@@ -84,6 +84,7 @@ class Assistant:
         self.documents = {d.source: d for d in catalog.documents()}
         self.titles = {d.source: d.title for d in self.documents.values()}
         self._leads: dict[str, str | None] = {}  # each document's framing lead paragraph, read once
+        self._texts: dict[str, str] = {}  # whole document texts, where a question's names are looked up
         self.selector = generator.selector if isinstance(generator, ExtractiveGenerator) else Selector(retriever.idf())
         self.refusal = load_prompt("refusal")
         self.not_found = load_prompt("part_not_found")
@@ -173,6 +174,13 @@ class Assistant:
             self._leads[src] = self.catalog.lead(src)
         return Source(hit.passage, doc.title if doc else src, hit.score, doc.date if doc else None, lead=self._leads[src])
 
+    def _document_text(self, source: str) -> str:
+        """A document's whole text, read once per loaded state of the collection (a changed
+        collection is served by a new :class:`Assistant`)."""
+        if source not in self._texts:
+            self._texts[source] = self.catalog.document_text(source) or ""
+        return self._texts[source]
+
     def _parts(self, q: Query, k: int) -> list[Part]:
         """Stages 1-4 for the question, or for each of its parts in turn: a later part that
         points at what the first one answered ("..., and what does that function return?")
@@ -204,7 +212,7 @@ class Assistant:
             return stored.get(src.passage.id) or sentence_units(src)
 
         ranked = self.selector.candidates(q, sources, units_of)
-        named = [self.catalog.document_text(d) or "" for d in dict.fromkeys(h.passage.source for h in fused)] if q.names or q.proper else []
+        named = [self._document_text(d) for d in dict.fromkeys(h.passage.source for h in fused)] if q.names or q.proper else []
         evidence, ranked = assess(q, fused, ranked, sources, self.selector.vocabulary, self.selector.idf, named)
         abstain = not sources or should_abstain(evidence, self.settings.abstain_threshold)
         return Part(q, hits, sources, ranked, evidence, abstain)

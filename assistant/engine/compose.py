@@ -61,8 +61,9 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     opener = _entry_opener(query, ranked)
     if opener is not None and not _overlaps(opener.unit, best.unit):
         chosen.insert(0, opener)  # "what does X do": X's entry opens with what it does
+    says = {id(c): _says(query, c) for c in ranked if c.score >= 0.6 * best.score or c in chosen}  # stemmed once
     covered = set().union(*(c.covered for c in chosen))
-    said = set().union(*(_says(query, c) for c in chosen))
+    said = set().union(*(says[id(c)] for c in chosen))
     length = sum(len(c.text) for c in chosen)
     while len(chosen) < MAX_UNITS:
         pool = [c for c in ranked[1:] if c not in chosen and c.score >= 0.6 * best.score
@@ -72,7 +73,7 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
             # a unit of an entry already quoted adds what its own words add: every unit of the
             # entry shares the terms of the entry's heading
             same_entry = c.unit.head is not None and any(o.unit.head == c.unit.head for o in chosen)
-            gain = sum(weigh(t) for t in (_says(query, c) - said if same_entry else c.covered - covered))
+            gain = sum(weigh(t) for t in (says[id(c)] - said if same_entry else c.covered - covered))
             next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
             if gain > 0 or (next_to and c.score >= 0.9 * best.score):
                 scored.append((gain, c.score, c))
@@ -81,7 +82,7 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
         _, _, c = max(scored, key=lambda g: (g[0], g[1]))
         chosen.append(c)
         covered |= c.covered
-        said |= _says(query, c)
+        said |= says[id(c)]
         length += len(c.text)
     # units of one source read best in document order, sources in order of first use
     first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
