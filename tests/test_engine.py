@@ -48,6 +48,16 @@ def ranked(question: str):  # type: ignore[no-untyped-def]
     return q, Selector().candidates(q, [source()], lambda s: UNITS)
 
 
+def verdict(question: str, text: str, section: str = "Section", documents: tuple[str, ...] = ()) -> Evidence:
+    """The check stage's verdict on ``question`` against one passage that is one sentence."""
+    p = Passage("v:00000", "v.txt", 0, text, section, 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    q = analyse(question)
+    got = Selector().candidates(q, [src], lambda s: [PassageUnit("v:00000", "sentence", 0, len(text), text, None, None)])
+    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src], documents=documents)
+    return evidence
+
+
 def test_a_question_in_two_parts_is_split_and_a_single_one_is_not() -> None:
     assert split_parts("How did the number of CCC categories change, and when was the Negative List published?") == [
         "How did the number of CCC categories change?", "when was the Negative List published?"]
@@ -468,14 +478,9 @@ def test_an_office_holder_of_another_body_is_a_near_miss() -> None:
     assert role_of("Who was re-elected as Chair of APEC's Expert Group?") == ["APEC Expert Group"]
     assert role_of("Who chairs the committee?") == []
     text = "Mr. Xiao Han, Director-General of the Department of Standards Innovation of SAMR, spoke."
-    p = Passage("s:00001", "s.txt", 1, text, "Measures", 0, len(text), "h")
-    src = Source(p, "Newsletter", 0.9)
     for question, refused in (("Who is the Director-General of CEN-CENELEC?", True),
                               ("Who is the Director-General of the Department of Standards Innovation?", False)):
-        q = analyse(question)
-        u = PassageUnit("s:00001", "sentence", 0, len(text), text, None, None)
-        got = Selector().candidates(q, [src], lambda s, u=u: [u])
-        evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+        evidence = verdict(question, text)
         assert bool(evidence.missing) is refused, (question, evidence.missing)
 
 
@@ -485,14 +490,9 @@ def test_a_parameter_of_another_function_is_a_near_miss() -> None:
     assert param_of("What does the dir_fd argument of glob.escape do?") == [("dir_fd", "glob.escape")]
     assert param_of("What is the key parameter for?") == []
     text = "This function can support paths relative to directory descriptors with the dir_fd parameter."
-    p = Passage("g:00001", "glob.html", 1, text, "glob.glob(pathname, *, root_dir=None, dir_fd=None)", 0, len(text), "h")
-    src = Source(p, "glob", 0.9)
-    u = PassageUnit("g:00001", "sentence", 0, len(text), text, None, None)
     for question, refused in (("What does the dir_fd argument of glob.escape do?", True),
                               ("What does the dir_fd argument of glob.glob do?", False)):
-        q = analyse(question)
-        got = Selector().candidates(q, [src], lambda s: [u])
-        evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+        evidence = verdict(question, text, section="glob.glob(pathname, *, root_dir=None, dir_fd=None)")
         assert bool(evidence.missing) is refused, (question, evidence.missing)
 
 
@@ -542,11 +542,7 @@ def test_a_why_needs_a_cause_or_a_purpose_in_the_chosen_unit() -> None:
     assert has_kind("The list was shortened because several categories were merged.", "reason")
     assert not has_kind("Fuses and low-voltage components are newly added to the list.", "reason")
     text = "Fuses and low-voltage components are newly added to the list of products adopting self-declaration."
-    p = Passage("c:00000", "c.txt", 0, text, "CCC", 0, len(text), "h")
-    src = Source(p, "Newsletter", 0.9)
-    q = analyse("Why were fuses and low-voltage components newly added to the self-declaration list?")
-    got = Selector().candidates(q, [src], lambda s: [PassageUnit("c:00000", "sentence", 0, len(text), text, None, None)])
-    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
+    evidence = verdict("Why were fuses and low-voltage components newly added to the self-declaration list?", text)
     assert evidence.kind_missing and should_abstain(evidence, 0.2)
 
 
@@ -563,18 +559,8 @@ def test_an_ordinal_word_names_an_edition_the_passage_must_have() -> None:
 def test_when_something_takes_effect_is_not_when_it_was_approved() -> None:
     q = analyse("On what date will the new mandatory RoHS standard come into force?")
     assert q.wants == "date" and q.effect
-    approved = "On December 28, 2023, SAC issued the project approval for the new mandatory RoHS standard."
-    p = Passage("r:00000", "r.txt", 0, approved, "RoHS", 0, len(approved), "h")
-    src = Source(p, "Newsletter", 0.9)
-    got = Selector().candidates(q, [src], lambda s: [PassageUnit("r:00000", "sentence", 0, len(approved), approved, None, None)])
-    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
-    assert evidence.kind_missing
-    effect = "The new mandatory RoHS standard will take effect on January 1, 2026."
-    p2 = Passage("r:00001", "r.txt", 1, effect, "RoHS", 100, 100 + len(effect), "h")
-    src2 = Source(p2, "Newsletter", 0.9)
-    got = Selector().candidates(q, [src2], lambda s: [PassageUnit("r:00001", "sentence", 100, 100 + len(effect), effect, None, None)])
-    evidence, _ = assess(q, [Hit(p2, 1.0, dense=0.7)], got, [src2])
-    assert not evidence.kind_missing
+    assert verdict(q.text, "On December 28, 2023, SAC issued the project approval for the new mandatory RoHS standard.").kind_missing
+    assert not verdict(q.text, "The new mandatory RoHS standard will take effect on January 1, 2026.").kind_missing
 
 
 def test_who_represented_a_body_needs_a_person_s_name() -> None:
@@ -584,11 +570,7 @@ def test_who_represented_a_body_needs_a_person_s_name() -> None:
     assert q.wants == "who" and q.person and analyse("Who wrote the Theory section?").person
     assert not names_person("Invitees include the EU delegation, EUCCC, German Embassy, French Embassy, GIZ and BSI.")
     text = "Invitees include the EU delegation, EUCCC, German Embassy, French Embassy, GIZ and BSI."
-    p = Passage("e:00000", "e.txt", 0, text, "Roundtable", 0, len(text), "h")
-    src = Source(p, "Report", 0.9)
-    got = Selector().candidates(q, [src], lambda s: [PassageUnit("e:00000", "sentence", 0, len(text), text, None, None)])
-    evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])
-    assert evidence.kind_missing
+    assert verdict(q.text, text).kind_missing
 
 
 def test_a_proper_word_the_documents_never_use_is_a_near_miss() -> None:
@@ -598,13 +580,9 @@ def test_a_proper_word_the_documents_never_use_is_a_near_miss() -> None:
     assert proper_words("Is an item 2 bytes on Windows and 4 on Linux?") == ["Windows", "Linux"]
     assert proper_words("What did the group agree in March?") == []  # months and the opening word are no names
     text = "There are 3 European companies among the members, which shows openness."
-    p = Passage("g:00000", "g.txt", 0, text, "Intelligent manufacturing", 0, len(text), "h")
-    src = Source(p, "Newsletter", 0.9)
     for question, refused in (("How many American companies are among the members?", True),
                               ("How many companies from Europe are among the members?", False)):
-        q = analyse(question)
-        got = Selector().candidates(q, [src], lambda s: [PassageUnit("g:00000", "sentence", 0, len(text), text, None, None)])
-        evidence, _ = assess(q, [Hit(p, 1.0, dense=0.7)], got, [src], documents=[text])
+        evidence = verdict(question, text, documents=(text,))
         assert bool(evidence.missing) is refused, (question, evidence.missing)
 
 
