@@ -4,14 +4,19 @@ Takes the query, the fused hits and the ranked candidate units; gives an :class:
 verdict and the candidates reordered so that the first one satisfies the question's
 constraints when any near the top does. Checks, in order:
 
-- constraints: the years, versions, standard codes, figures and names the question names, and
-  the office it asks about ("the vice-chair"), must be met by the chosen units or their
-  headings (section, document title), not merely somewhere in a retrieved passage: a unit
-  about another year, edition, release or office-holder is a near miss, not an answer;
+- constraints: the years, versions, ordinals ("the third batch"), standard codes, figures and
+  names the question names, the office it asks about ("the vice-chair") and that office's body
+  ("of CEN-CENELEC"), must be met by the chosen units or their headings (section, document
+  title, a headless document's lead), not merely somewhere in a retrieved passage: a unit
+  about another year, edition, release or office-holder is a near miss, not an answer; a
+  function's parameter must be in a passage under that function, and the capitalised words
+  and identifiers the question uses in the documents found;
 - a question whose own words (a follow-up's inherited ones left out) are mostly words the
   whole collection never uses is about something else;
 - the kind of answer: a "when"/"how many" needs a date/number about the question among the
-  best units, a "who" needs a person or body in the chosen one;
+  best units, a "who" needs a person or body in the chosen one (a person's name when it asks
+  after people), a "why" a cause or purpose, a "what value" a literal, a "when does it take
+  effect" the date of its entry into force;
 - a question no passage comes near in meaning (embedding similarity under a floor) is not
   about this collection, whatever words it shares with it;
 - otherwise the evidence score (how well the best passage matches in meaning, and how much of
