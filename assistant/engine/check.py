@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from assistant.engine.citations import Source
 from assistant.engine.query import (
     EFFECT,
+    KINDS,
     Query,
     counts,
     has_kind,
@@ -132,7 +133,7 @@ def assess(
     own = set(question.own_terms) - VAGUE
     if own and known:
         off_subject = _off_subject(own, known, weigh)
-    kind_missing = question.wants in ("date", "number", "who", "code", "reason", "value") and not any(
+    kind_missing = question.wants in KINDS and not any(
         c.coverage >= KIND_COVERAGE and _has_answer_kind(question, c) for c in ranked[:KIND_WINDOW]
     )
     return Evidence(dense, coverage, missing, off_subject, kind_missing), ranked

@@ -21,6 +21,7 @@ from index.text import sentence_spans, terms
 from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
+NEAR = 0.6  # a further unit must score at least this share of the best one
 SIGNATURE_CHARS = 240  # a signature shown whole when the question asks about its defaults
 _OPENS = FEATURES.index("opens")
 MAX_CHARS = 900
@@ -61,12 +62,12 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     opener = _entry_opener(query, ranked)
     if opener is not None and not _overlaps(opener.unit, best.unit):
         chosen.insert(0, opener)  # "what does X do": X's entry opens with what it does
-    says = {id(c): _says(query, c) for c in ranked if c.score >= 0.6 * best.score or c in chosen}  # stemmed once
+    says = {id(c): _says(query, c) for c in ranked if c.score >= NEAR * best.score or c in chosen}  # stemmed once
     covered = set().union(*(c.covered for c in chosen))
     said = set().union(*(says[id(c)] for c in chosen))
     length = sum(len(c.text) for c in chosen)
     while len(chosen) < MAX_UNITS:
-        pool = [c for c in ranked[1:] if c not in chosen and c.score >= 0.6 * best.score
+        pool = [c for c in ranked[1:] if c not in chosen and c.score >= NEAR * best.score
                 and length + len(c.text) <= MAX_CHARS and not any(_overlaps(c.unit, o.unit) for o in chosen)]
         scored = []
         for c in pool:

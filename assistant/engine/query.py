@@ -66,6 +66,8 @@ _SECOND_PART = re.compile(
     re.IGNORECASE,
 )
 
+# the kinds of answer a unit must hold (a question after a fact or a list is met by any unit)
+KINDS = frozenset({"number", "date", "who", "code", "reason", "value"})
 QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _CODE = re.compile(rf"\b(?:{_CODE_PREFIXES})\s?[\d.]+(?:[-:]\d+)*\b")
@@ -102,6 +104,7 @@ _PERSON_Q = re.compile(
     r"|\b(?:put|set) (?:their|his|her) names?\b|\bwhose names?\b",
     re.IGNORECASE,
 )
+_TITLE = r"(?:Mr|Ms|Mrs|Dr|Prof)\.?"  # a personal title before a name
 _ORG_WORD = (r"(?:Center|Centre|Administration|Agency|Committee|Institute|Association|Office|Ministry|Council|Group|"
              r"Organi[sz]ation|Service|Commission|Department|University|Bureau|Authority|Union|Forum|Conference|"
              r"Embassy|Delegation|Chamber|Company|Corporation|Academy|Federation|Alliance|Network|Platform|Project|"
@@ -110,15 +113,14 @@ _ORG_WORD = (r"(?:Center|Centre|Administration|Agency|Committee|Institute|Associ
 # a personal name: a titled one ("Dr. Betty XU"), or two or three capitalised words that are no
 # body's name, set off as a name is ("Zhang Zhaohua, Director of CNAS")
 _PERSON = re.compile(
-    r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w'-]+"
+    rf"\b{_TITLE}\s+[A-Z][\w'-]+"
     rf"|(?<![A-Z]\w\s)\b(?!{_ORG_WORD}\b)[A-Z][a-z'-]+(?:\s+(?!{_ORG_WORD}\b)[A-Z][a-zA-Z'-]+){{1,2}}(?=\s*(?:,|\(|\bof\b|\band\b|$))"
 )
 
 
 def names_person(text: str) -> bool:
     """Whether a unit names a person (not only bodies): "signed by Zhang Zhaohua, Director of CNAS"."""
-    return any(not re.match(r"(?:The|This|That|These|In|On|At|For|From|By|As|It|Its|A|An|During|Since|After)\b", m.group(0))
-               for m in _PERSON.finditer(text))
+    return any(not re.match(rf"(?:{_OPENERS})\b", m.group(0)) for m in _PERSON.finditer(text))
 
 
 _SIGNATURE_Q = re.compile(r"\bdefault(?:s|ed)?\b|\b(?:parameter|argument|keyword)s?\b|\bsignature\b", re.IGNORECASE)
@@ -129,7 +131,7 @@ _MEASURE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
-_NAME = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*)")
+_NAME = re.compile(rf"\b{_TITLE}\s+([A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*)")
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,8 @@ class Query:
     carried: frozenset[str] = frozenset()
     asked: str = ""
     roles: tuple[str, ...] = ()
-    role_of: tuple[str, ...] = ()
-    param_of: tuple[tuple[str, str], ...] = ()  # (parameter, its function): "the dir_fd argument of glob.escape"  # whose office a question asks about ("the Director-General of CEN-CENELEC")
+    role_of: tuple[str, ...] = ()  # whose office a question asks about ("the Director-General of CEN-CENELEC")
+    param_of: tuple[tuple[str, str], ...] = ()  # (parameter, its function): "the dir_fd argument of glob.escape"
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
     proper: tuple[str, ...] = ()  # capitalised words inside the question ("Windows", "American"): the documents found must use them
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
@@ -288,12 +290,13 @@ def role_of(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-_ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "twentieth")
+_ORDINALS = {w: n for n, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                          "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
+                                          "fifteenth", "sixteenth"), 1)} | {"twentieth": 20}
 # an ordinal word that counts editions of something ("the third batch", "its fifth meeting"); "first"
 # only before such a word, since "first" is also "earliest" ("the first country to ...")
 _ORDINAL_WORD = re.compile(
-    rf"\b({'|'.join(_ORDINALS)})\s+(?:[\w-]+\s+)?(?=[\w-]+)|\b(first)\s+(?=(?:batch|round|meeting|session|edition|phase|"
+    rf"\b({'|'.join(w for w in _ORDINALS if w != 'first')})\s+(?:[\w-]+\s+)?(?=[\w-]+)|\b(first)\s+(?=(?:batch|round|meeting|session|edition|phase|"
     r"plenary|conference|forum|roundtable|workshop|seminar|dialogue|revision|amendment|subsystem|list)\b)",
     re.IGNORECASE,
 )
@@ -421,14 +424,13 @@ def is_acronym(name: str) -> bool:
 def is_time_frame(specific: str) -> bool:
     """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
     return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific)
-                or specific in _ORDINALS or specific == "first")
+                or specific in _ORDINALS)
 
 
 def mentions(passage_text: str, specific: str) -> bool:
     """Whether a passage mentions a specific thing (numbers compared without separators)."""
-    if specific in _ORDINALS or specific == "first":  # "third" or "3rd"
-        n = (*("first",), *_ORDINALS).index(specific) + 1 if specific != "twentieth" else 20
-        return re.search(rf"\b(?:{specific}|{n}(?:st|nd|rd|th))\b", passage_text, re.IGNORECASE) is not None
+    if specific in _ORDINALS:  # "third" or "3rd"
+        return re.search(rf"\b(?:{specific}|{_ORDINALS[specific]}(?:st|nd|rd|th))\b", passage_text, re.IGNORECASE) is not None
     flat = re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", passage_text)
     needle = re.sub(r"(?<=\d),(?=\d{3}\b)", "", specific)
     if needle[:1].isdigit():
@@ -451,8 +453,6 @@ _KIND = {
         r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:version|release)\s+v?\d+(?:\.\d+)+",  # a weekday; a software release
         re.IGNORECASE,
     ),
-    # a person or a body: a titled name, an acronym, or two capitalised words that are not
-    # a sentence's opening ("The Center ...", "In April ...")
     "value": re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])|\b(?:True|False|None)\b|`[^`]+`|['\"“‘][^'\"”’]{1,40}['\"”’]"),
     "reason": re.compile(
         r"\b(?:because|due to|owing to|as a result|thanks to|driven by|since|in order to|so that|so as to|"
@@ -462,7 +462,9 @@ _KIND = {
         r"caus(?:e|es|ed)|lead(?:s)? to|led to|result(?:s|ed)? (?:in|from)|attributed to|motivat\w*|objective|goal)\b",
         re.IGNORECASE,
     ),
-    "who": re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{2,}\b|"
+    # a person or a body: a titled name, an acronym, or two capitalised words that are not
+    # a sentence's opening ("The Center ...", "In April ...")
+    "who": re.compile(rf"\b{_TITLE}\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{{2,}}\b|"
                       rf"(?:\b(?!(?:{_OPENERS})\b)[A-Z][a-z]+\s){{2,}}"),
 }
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.engine.citations import Source
-from assistant.engine.query import Query, has_kind, mentions, names_exactly
+from assistant.engine.query import KINDS, Query, has_kind, mentions, names_exactly
 from index.text import sentence_spans, terms
 from index.units import PassageUnit
 
@@ -191,7 +191,7 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
     """Two sentences of one paragraph read together when only one holds the kind of answer asked
     for: "The largest year number allowed in a date object. MAXYEAR is 9999." answers "what is
     the largest year" though neither sentence does alone."""
-    if query.wants not in ("number", "date", "who", "code", "reason", "value"):
+    if query.wants not in KINDS:
         return []
     p = src.passage
     out = []
