@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from assistant.errors import StoreError
 from assistant.faces.cli import app
 from assistant.settings import Settings
+from bench.api import stop as stop_process
 from index.catalog import Catalog
 from index.service import run_ingest
 from index.store.chroma import ChromaStore
@@ -75,12 +76,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 
@@ -203,12 +199,7 @@ class ChromaProcess:
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc)
             self.proc = None
 
 
