@@ -33,8 +33,8 @@ from index.split import Passage, split_document
 from index.store.base import VectorStore
 from index.units import PassageUnit, Unit, answer_units, units_in
 
-PIPELINE_VERSION = "14"
-PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors  # bump when cleaning/splitting changes, so every document is redone
+PIPELINE_VERSION = "14"  # bump when cleaning/splitting changes, so every document is redone
+PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors
 
 ProgressFn = Callable[[int, int], None]
 LOCK_WAIT_S = 60.0  # how long a second writer waits for the first before it gives up
