@@ -26,7 +26,6 @@ constraints when any near the top does. Checks, in order:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
@@ -40,6 +39,7 @@ from assistant.engine.query import (
     is_acronym,
     is_time_frame,
     mentions,
+    mentions_form,
     names_exactly,
     names_person,
     names_role,
@@ -120,9 +120,8 @@ def assess(
         texts.append(ranked[0].unit.head)
     missing += tuple(s for s in question.specifics if s not in missing and not any(mentions(t, s) for t in texts))
     missing += tuple(n for n in question.names if not any(mentions(t, n) for t in (*texts, *documents)))
-    # a proper word in any of its forms: "Indonesian" is met by "Indonesia", "European" by "Europe"
-    missing += tuple(w for w in question.proper if documents
-                     and not any(re.search(rf"\b{re.escape(w[:max(4, len(w) - 3)])}", t, re.IGNORECASE) for t in (*texts, *documents)))
+    # a capitalised word of the question, in any of its forms
+    missing += tuple(w for w in question.proper if documents and not any(mentions_form(t, w) for t in (*texts, *documents)))
     # a parameter of a named function must be in a passage found under that function: glob.glob's
     # dir_fd does not make "the dir_fd argument of glob.escape" answerable
     missing += tuple(f"{name} of {owner}" for name, owner in question.param_of

@@ -427,6 +427,12 @@ def is_time_frame(specific: str) -> bool:
                 or specific in _ORDINALS)
 
 
+def mentions_form(text: str, word: str) -> bool:
+    """Whether ``text`` uses ``word`` in some form: "Indonesian" is met by "Indonesia",
+    "European" by "Europe" (its first letters, all but the last three, at least four)."""
+    return re.search(rf"\b{re.escape(word[: max(4, len(word) - 3)])}", text, re.IGNORECASE) is not None
+
+
 def mentions(passage_text: str, specific: str) -> bool:
     """Whether a passage mentions a specific thing (numbers compared without separators)."""
     if specific in _ORDINALS:  # "third" or "3rd"
