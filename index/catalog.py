@@ -124,6 +124,22 @@ class Catalog:
                 out[pid].append(PassageUnit(pid, kind, start, end, text, head, vector))
         return out
 
+    def headings(self) -> dict[str, list[str]]:
+        """Every heading a passage is read under (its section, and the defined terms its units
+        are read under) with the passages under it, in document order."""
+        out: dict[str, list[str]] = {}
+        rows = self._db.execute(
+            "SELECT section, id FROM passages WHERE section IS NOT NULL "
+            "UNION SELECT u.head, u.passage_id FROM units u WHERE u.head IS NOT NULL AND u.kind != 'row' "
+            "ORDER BY 1").fetchall()
+        order = {pid: (src, o) for pid, src, o in self._db.execute("SELECT id, source, ord FROM passages")}
+        for heading, pid in rows:
+            if pid in order:
+                out.setdefault(heading, []).append(pid)
+        for ids in out.values():
+            ids.sort(key=lambda i: order[i])
+        return out
+
     def passage_ids(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT id FROM passages")}
 

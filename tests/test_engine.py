@@ -506,12 +506,31 @@ def test_a_later_sentence_of_the_same_entry_is_judged_by_its_own_words() -> None
     q = analyse("What does html.escape convert when quote is true?")
     shared = frozenset({"html", "escap", "quot", "true"})
     cands, pos = [], 0
-    for text, score in zip(texts, (1.0, 0.9, 0.8), strict=True):
+    for text, score in zip(texts, (1.0, 0.85, 0.8), strict=True):
         u = PassageUnit("h:00000", "sentence", pos, pos + len(text), text, head, None)
         cands.append(Candidate(u, 1, score, 0.6, 0.6, shared | {"convert"} if pos == 0 else shared))
         pos += len(text) + 40  # not adjacent
     picked = choose(q, cands)
     assert cands[2] in picked and cands[1] not in picked
+
+
+def test_a_unit_nearly_as_good_as_the_best_is_quoted_though_it_adds_no_word() -> None:
+    """Two units that cover the same words and score within a hair of each other: which one
+    answers is not known, so both are quoted; one well behind that adds nothing is not."""
+    from assistant.engine.compose import TIE
+
+    q = analyse("What does the application scope of GB/T 39498-2020 take in?")
+    same = frozenset({"applic", "scope", "39498"})
+    texts = ["GB/T 39498-2020 was officially released on 19 November 2020 as the application scope guide.",
+             "GB/T 39498-2020 applies to consumer products, including components and packaging.",
+             "GB/T 39498-2020 is based on the EU REACH regulation and its application scope."]
+    cands, pos = [], 0
+    for text, score in zip(texts, (1.0, TIE + 0.02, TIE - 0.1), strict=True):
+        u = PassageUnit("d:00000", "sentence", pos, pos + len(text), text, None, None)
+        cands.append(Candidate(u, 1, score, 0.6, 0.6, same))
+        pos += len(text) + 40
+    picked = choose(q, cands)
+    assert cands[1] in picked and cands[2] not in picked
 
 
 def test_a_question_after_people_prefers_the_unit_that_names_them() -> None:
@@ -598,3 +617,37 @@ def test_what_value_needs_a_literal_value() -> None:
     assert analyse("What value does csv.field_size_limit() return by default?").wants == "value"
     assert not has_kind("Returns the current maximum field size allowed by the parser.", "value")
     assert has_kind("Return True if the flag is set.", "value") and has_kind("The default is 131072.", "value")
+
+
+def test_a_name_the_question_asks_about_finds_its_own_entry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The heading list of the retrieve stage: the passages under a heading (a section or a
+    unit's defined term) that names ``functools.cache`` exactly, not those of the longer names
+    beside it, nearest heading first, a few per name; an acronym names no entry."""
+    from assistant.engine.retrieve import NAMED, Retriever
+    from index.catalog import Catalog, DocumentRecord
+
+    sections = ["@functools.cached_property(func)", "@functools.cache(user_function)", "@functools.lru_cache(maxsize=128)",
+                "@functools.cache(user_function)", "@functools.cache(user_function)", "@functools.cache(user_function)"]
+    passages = [Passage(f"f:{i:05d}", "functools.html", i, f"text {i}", s, i * 10, i * 10 + 6, "h") for i, s in enumerate(sections)]
+    term = PassageUnit("f:00000", "sentence", 0, 6, "text 0", "functools.cache_info", None)  # a defined term inside a passage
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    try:
+        catalog.replace_document(DocumentRecord("functools.html", "functools.html", "x", "f", "functools", None, len(passages)),
+                                 "".join(p.text for p in passages), passages, [term])
+        retriever = Retriever(catalog, None, None, None)  # type: ignore[arg-type]  # named() reads the catalog only
+        got = retriever.named(["functools.cache"])
+        assert got == ["f:00001", "f:00003", "f:00004", "f:00005"][:NAMED]
+        assert retriever.named(["functools.cache_info"]) == ["f:00000"]
+        assert retriever.named(["cached_property"]) == ["f:00000"]
+        assert retriever.named(["functools.wraps"]) == [] and retriever.named([]) == []
+    finally:
+        catalog.close()
+
+
+def test_an_example_and_its_code_block_count_as_code() -> None:
+    from assistant.engine.select import is_code
+
+    example = PassageUnit("p", "list", 0, 40, "For example:\n\n```\n>>> wraps(f)\n```", None, None)
+    listing = PassageUnit("p", "list", 0, 60, "It accepts:\n\n- a string\n\n- a number\n\n```\n>>> f(1)\n```", None, None)
+    assert is_code(example) and is_code(PassageUnit("p", "code", 0, 9, "```\nx\n```", None, None))
+    assert not is_code(listing) and not is_code(PassageUnit("p", "sentence", 0, 9, "It works.", None, None))

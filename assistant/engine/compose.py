@@ -22,6 +22,7 @@ from index.units import LIST_ITEM, PassageUnit, strip_label
 
 MAX_UNITS = 3
 NEAR = 0.6  # a further unit must score at least this share of the best one
+TIE = 0.9  # a unit this close to the best is quoted too, adding words or not: which of the two answers is not known
 SIGNATURE_CHARS = 240  # a signature shown whole when the question asks about its defaults
 _OPENS = FEATURES.index("opens")
 MAX_CHARS = 900
@@ -76,7 +77,7 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
             same_entry = c.unit.head is not None and any(o.unit.head == c.unit.head for o in chosen)
             gain = sum(weigh(t) for t in (says[id(c)] - said if same_entry else c.covered - covered))
             next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
-            if gain > 0 or (next_to and c.score >= 0.9 * best.score):
+            if gain > 0 or c.score >= TIE * best.score or (next_to and c.score >= 0.9 * best.score):
                 scored.append((gain, c.score, c))
         if not scored:
             break

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.engine.query import Query, analyse
+from assistant.engine.query import Query, analyse, is_acronym, names_exactly
 from index.catalog import Catalog
 from index.embed.base import Embedder
 from index.keyword import KeywordIndex, count_terms
@@ -28,6 +28,7 @@ from index.text import terms
 RRF_K = 60
 DUPLICATE_OVERLAP = 0.8
 RERANK_POOL = 20  # fused candidates the rerank stage reorders
+NAMED = 2  # passages a name's own heading contributes, as a third ranked list
 TERMS_CACHE = 20_000  # passages whose term sets are kept between questions
 
 
@@ -69,6 +70,7 @@ class Retriever:
         self._all: dict[str, Passage] | None = None
         self._terms: dict[str, frozenset[str]] = {}
         self._idf: dict[str, float] | None = None
+        self._headings: dict[str, list[str]] | None = None
         self.reranker: Reranks | None = None
 
     @property
@@ -103,20 +105,22 @@ class Retriever:
         """The ``k`` best passages after the rerank, and the ``k`` best of the fused order
         before it (the abstention checks were calibrated on those: a rerank that pulls in a
         passage on "the 13th energy plan" must not make "the 13th Five-Year Plan" answerable)."""
-        fused = self.fused(query.text, query.vector)
+        fused = self.fused(query.text, query.vector, [n for n in query.subjects if not is_acronym(n)])
         before = [replace(h, features=dict(h.features)) for h in fused[:k]]
         if self.reranker is None:
             return fused[:k], before
         pool = fused[: max(RERANK_POOL, k)]
         return self.reranker.rerank(query, pool, lambda h: self.passage_terms(h.passage))[:k], before
 
-    def fused(self, query: str, vector: np.ndarray | None = None) -> list[Hit]:
-        """Every candidate of either retriever, fused by reciprocal rank and collapsed."""
+    def fused(self, query: str, vector: np.ndarray | None = None, names: Sequence[str] = ()) -> list[Hit]:
+        """Every candidate of either retriever, fused by reciprocal rank and collapsed, with the
+        passages under a heading that names one of ``names`` exactly as a third ranked list."""
         if vector is None:
             vector = self.embed_query(query)
         got = self.store.query(vector, self.candidates + 8)  # over-fetch: orphans are dropped
         found = self.keyword.search(query, self.candidates)
-        live = self.live([i for i, _ in got] + [i for i, _ in found])
+        headed = self.named(names)
+        live = self.live([i for i, _ in got] + [i for i, _ in found] + headed)
         if not live:
             return []
         dense = [(i, s) for i, s in got if i in live][: self.candidates]
@@ -130,8 +134,26 @@ class Retriever:
             h = hits.setdefault(pid, Hit(live[pid], 0.0))
             h.keyword, h.keyword_rank = bm, rank
             h.score += 1.0 / (RRF_K + rank + 1)
+        for rank, pid in enumerate(p for p in headed if p in live):
+            h = hits.setdefault(pid, Hit(live[pid], 0.0))
+            h.score += 1.0 / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)
         return self.collapse(ranked)
+
+    def named(self, names: Sequence[str]) -> list[str]:
+        """The passages under the headings that name one of ``names`` exactly (the entry of
+        ``functools.cache``, not of ``functools.cached_property``), :data:`NAMED` per name:
+        a name the question asks about finds its own entry, however common its words are."""
+        if not names:
+            return []
+        if self._headings is None:
+            self._headings = self.catalog.headings()
+        out: list[str] = []
+        for name in names:
+            matched = sorted((h for h in self._headings if name in h and names_exactly(h, name)), key=len)  # the nearest first
+            ids = [pid for heading in matched for pid in self._headings[heading]]
+            out += [pid for pid in dict.fromkeys(ids) if pid not in out][:NAMED]
+        return out
 
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every term over the collection's passages (BM25's),

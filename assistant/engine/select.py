@@ -152,7 +152,7 @@ class Selector:
                     coverage, sim, near, novelty, float(kind),
                     1.0 - i / max(len(sources), 1),
                     float(len(unit.text.split()) > 90 and unit.kind not in ("list", "code")),
-                    float(unit.kind == "code" and not query.example),
+                    float(is_code(unit) and not query.example),
                     heading,
                     float(rarest is not None and rarest in covered),
                     sum(mentions(unit.read, n) for n in query.names) / len(query.names) if query.names else 0.0,
@@ -238,6 +238,16 @@ def _openers(src: Source, units: Sequence[PassageUnit]) -> set[int]:
             out.add(id(u))
         previous = u.head
     return out
+
+
+def is_code(unit: PassageUnit) -> bool:
+    """A code block, or a list unit that is only an introduction to one ("For example:" and
+    the block): what it answers is "show me", not "what does it do"."""
+    if unit.kind != "list":
+        return unit.kind == "code"
+    _, items = _lead(unit)
+    items = items.strip()
+    return items.startswith("```") and items.endswith("```") and items.count("```") == 2
 
 
 def read_under(unit: PassageUnit, src: Source) -> str:
