@@ -28,7 +28,8 @@ from index.text import sentence_spans
 
 KINDS = ("sentence", "list", "row", "answer", "code")
 LIST_ITEM = re.compile(r"^\s*(?:[-–•*]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+|\(\w{1,3}\)\s+)")
-_INTRODUCES = re.compile(r":\s*$|\b(?:the following|as follows|include|includes|including)\b[^.]{0,40}[.:]?\s*$", re.IGNORECASE)
+_INTRODUCES = re.compile(r":\s*$|\bthe following\b[^.]{0,80}[.:]?\s*$|\b(?:as follows|include|includes|including)\b[^.]{0,40}[.:]?\s*$",
+                         re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^\s*(?:answer|a|reply|response)\s*[:：]\s*", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"(?:it|they|this|these|those|its|their|such|each|both)\b", re.IGNORECASE)
 MAX_LIST_BLOCKS = 12
@@ -97,6 +98,8 @@ def _list_after(text: str, blocks: Sequence[Block], i: int) -> int | None:
     start_of_prev = blocks[i].start
     if i + 1 < len(blocks) and blocks[i + 1].kind == "row":
         return _table_after(blocks, i + 1)  # "one of the following constants:" and the table of them
+    if i + 1 < len(blocks) and blocks[i + 1].term:
+        return _terms_after(blocks, i + 1)  # "defines the following constants:" and their entries
     for b in blocks[i + 1 : i + 1 + MAX_LIST_BLOCKS]:
         if b.kind == "heading":
             break
@@ -113,6 +116,31 @@ def _list_after(text: str, blocks: Sequence[Block], i: int) -> int | None:
         end, taken, items = b.end, taken + 1, items + is_item
         start_of_prev = b.start
     return end
+
+
+MAX_TERM_BLOCKS = 3  # an entry with more than this many paragraphs is a whole entry, not a list item
+
+
+def _terms_after(blocks: Sequence[Block], first: int) -> int | None:
+    """The end of the defined terms that start at block ``first`` and their short descriptions
+    ("csv.QUOTE_ALL" / "Instructs writer objects to quote all fields." ...), when there are two
+    or more, each described in a few paragraphs, and all of them fit in a list unit; ``None``
+    otherwise (a list of long entries, or one cut short, would misquote what the sentence
+    introduces)."""
+    end, terms, body = None, 0, 0
+    for b in blocks[first:]:
+        if b.kind == "heading" and not b.term:
+            break  # the section resumes: the entries ended
+        if b.kind == "heading":
+            terms, body = terms + 1, 0
+        elif b.kind != "para" or body == MAX_TERM_BLOCKS:
+            return None
+        else:
+            body += 1
+        if b.end - blocks[first].start > MAX_LIST_CHARS:
+            return None
+        end = b.end
+    return end if terms >= 2 and body else None
 
 
 def _table_after(blocks: Sequence[Block], first: int) -> int | None:

@@ -159,3 +159,33 @@ def test_an_html_table_is_rows_with_a_header_and_a_list_when_a_sentence_introduc
         "- FIRST_COMPLETED: The function will return when any future finishes.",
         "- ALL_COMPLETED: The function will return when all futures finish. Or are cancelled.",
     ]
+
+
+def test_a_sentence_that_introduces_entries_is_a_list_of_them_when_they_are_short(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Sphinx writes "defines the following constants:" and then one entry (<dl>) per constant:
+    the introduction with the entries is a list unit, rendered as one item per term; entries
+    too long to be items (a class with its methods) make no list, so no half list is quoted."""
+    from assistant.engine.compose import render
+    from index.units import PassageUnit
+
+    entries = "".join(f"<dl><dt>csv.{name}</dt><dd><p>{says}</p></dd></dl>" for name, says in [
+        ("QUOTE_ALL", "Instructs writer objects to quote all fields."),
+        ("QUOTE_NONE", "Instructs writer objects to never quote fields."),
+    ])
+    long = "".join(f"<dl><dt>class asyncio.{name}</dt><dd>" + "<p>It does a great many things.</p>" * 4 + "</dd></dl>"
+                   for name in ("Queue", "LifoQueue"))
+    page = tmp_path / "csv.html"
+    page.write_text(
+        "<html><body><h1>csv</h1><section><h2>Module Contents</h2>"
+        f"<p>The csv module defines the following constants for use with the writer objects of this module.</p>{entries}"
+        f"<p>The module provides these queue classes:</p>{long}<p>It ends here.</p></section></body></html>"
+    )
+    doc = structure.parse(loaders.load_text(page), page.name)
+    lists = [u for u in answer_units(doc) if u.kind == "list"]
+    assert len(lists) == 1
+    text = doc.text[lists[0].start : lists[0].end]
+    assert text.startswith("The csv module defines") and text.endswith("never quote fields.")
+    assert render(PassageUnit("p", "list", lists[0].start, lists[0].end, text, None, None)).splitlines()[1:] == [
+        "- `csv.QUOTE_ALL`: Instructs writer objects to quote all fields.",
+        "- `csv.QUOTE_NONE`: Instructs writer objects to never quote fields.",
+    ]

@@ -45,7 +45,7 @@ from assistant.engine.query import (
     names_role,
 )
 from assistant.engine.retrieve import Hit
-from assistant.engine.select import Candidate, read_under
+from assistant.engine.select import Candidate, read_under, section_of
 
 CONSTRAINT_WINDOW = 5  # a unit that meets the constraints may be promoted from this far down...
 CONSTRAINT_SCORE = 0.6  # ...when it scores at least this share of the best
@@ -164,7 +164,7 @@ def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str]:
     its head and section only (where an edition, "the 2021 version", must be named: a
     newsletter dated 2021 does not make its 2020 list the 2021 one)."""
     src = sources[c.source - 1]
-    own = "\n".join(filter(None, (src.passage.section, c.unit.head, c.text)))
+    own = "\n".join(filter(None, (section_of(c.unit, src), c.unit.head, c.text)))
     unit = "\n".join(filter(None, (src.title, src.date, own)))
     return unit, "\n".join(filter(None, (unit, src.passage.text, src.lead))), own
 

@@ -195,10 +195,30 @@ def _blocks(text: str) -> list[str]:
     return [b for b in out if b.strip()]
 
 
+# a defined term on a line of its own: a name or signature, no sentence ("csv.QUOTE_ALL",
+# "class asyncio.Queue(maxsize=0)", "UUID.bytes")
+_TERM_LINE = re.compile(r"^(?:(?:class|exception|coroutine|async|abstractmethod|classmethod|staticmethod)\s+|@)?"
+                        r"[A-Za-z_][\w.]*(?:\(.*\))?(?:\s*→\s*\S+)?$")
+
+
+def _terms_as_items(items: list[str]) -> list[str]:
+    """The entries of a list of defined terms, each as one item: "`csv.QUOTE_ALL`: Instructs
+    writer objects to quote all fields." (its description's paragraphs after its name)."""
+    out: list[str] = []
+    for item in items:
+        if _TERM_LINE.match(item.strip()):
+            out.append(f"`{item.strip()}`:")
+        elif out:
+            out[-1] = f"{out[-1]} {tidy(item)}"
+    return out
+
+
 def _render_list(text: str) -> str:
     blocks = _blocks(text)
     intro, items = blocks[0], blocks[1:]
     lines = [tidy(intro)]
+    if items and _TERM_LINE.match(items[0].strip()) and not LIST_ITEM.match(items[0]):
+        return "\n".join([lines[0]] + [_end("- " + item) for item in _terms_as_items(items)])
     for item in items:
         if item.strip().startswith("```"):
             lines.append(item.strip())

@@ -252,7 +252,13 @@ def is_code(unit: PassageUnit) -> bool:
 
 def read_under(unit: PassageUnit, src: Source) -> str:
     """What a unit is read under: its defined term or table header, its section, its title."""
-    return f"{unit.head or ''}\n{src.passage.section or ''}\n{src.title}"
+    return f"{unit.head or ''}\n{section_of(unit, src) or ''}\n{src.title}"
+
+
+def section_of(unit: PassageUnit, src: Source) -> str | None:
+    """The section a unit is in: its passage's, unless the unit began in a passage before (a
+    list of entries carried by the passage of its third entry is not under that entry)."""
+    return src.passage.section if unit.start >= src.passage.start else None
 
 
 def _share(names: Sequence[str], text: str) -> float:
