@@ -651,3 +651,34 @@ def test_an_example_and_its_code_block_count_as_code() -> None:
     listing = PassageUnit("p", "list", 0, 60, "It accepts:\n\n- a string\n\n- a number\n\n```\n>>> f(1)\n```", None, None)
     assert is_code(example) and is_code(PassageUnit("p", "code", 0, 9, "```\nx\n```", None, None))
     assert not is_code(listing) and not is_code(PassageUnit("p", "sentence", 0, 9, "It works.", None, None))
+
+
+def test_a_target_does_not_answer_a_question_after_what_was_attained() -> None:
+    target = "By the end of 2020, the number of mobile IoT connections will reach 1.2 billion."
+    reached = "By the end of 2020, the number of mobile IoT connections reached 1.2 billion."
+    asked = "How many mobile IoT connections did China actually reach by the end of 2020?"
+    assert analyse(asked).outcome
+    assert any("outcome" in m for m in verdict(asked, target).missing)
+    assert not verdict(asked, reached).missing
+    # a question that asks after the target itself is answered by it
+    assert not analyse("How many connections did the plan aim to reach by 2020?").outcome
+
+
+def test_a_year_named_last_before_a_sentence_sets_its_time_frame() -> None:
+    """"By the end of 2019, ... The number has exceeded 1 billion": that sentence is about 2019,
+    though its passage (a 2020 newsletter) names 2020 elsewhere; a year that names an item
+    ("SESEC's 2020 item") is no time frame."""
+    text = ("By the end of 2020, the network will cover all cities.\n\n"
+            "By the end of 2019, China had 700,000 base stations. The number of connections has exceeded 1 billion.")
+    p = Passage("v:00000", "v.txt", 0, text, "IoT", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    a = text.index("The number")
+
+    def missing(question: str) -> tuple[str, ...]:
+        q = analyse(question)
+        units = [PassageUnit("v:00000", "sentence", a, len(text), text[a:], None, None)]
+        return assess(q, [Hit(p, 1.0, dense=0.7)], Selector().candidates(q, [src], lambda s: units), [src])[0].missing
+
+    assert "2020" in missing("How many connections were there by the end of 2020?")
+    assert not missing("How many connections were there by the end of 2019?")
+    assert analyse("What does SESEC's 2020 item on connections say?").frames == ()

@@ -10,7 +10,10 @@ constraints when any near the top does. Checks, in order:
   title, a headless document's lead), not merely somewhere in a retrieved passage: a unit
   about another year, edition, release or office-holder is a near miss, not an answer; a
   function's parameter must be in a passage under that function, and the capitalised words
-  and identifiers the question uses in the documents found;
+  and identifiers the question uses in the documents found; a year the question gives as the
+  time of an event ("by the end of 2020") is not met by a sentence whose paragraph names
+  another year last before it; a question after what was attained ("did ... actually reach")
+  is not answered by a sentence that states a target ("will reach 1.2 billion");
 - a question whose own words (a follow-up's inherited ones left out) are mostly words the
   whole collection never uses is about something else;
 - the kind of answer: a "when"/"how many" needs a date/number about the question among the
@@ -38,11 +41,13 @@ from assistant.engine.query import (
     has_kind,
     is_acronym,
     is_time_frame,
+    last_year,
     mentions,
     mentions_form,
     names_exactly,
     names_person,
     names_role,
+    states_plan,
 )
 from assistant.engine.retrieve import Hit
 from assistant.engine.select import Candidate, read_under, section_of
@@ -156,32 +161,38 @@ def _counts_asked(question: Query, c: Candidate) -> bool:
     return question.wants != "number" or counts(c.unit.read, question.counted)
 
 
-def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str]:
+def _context(c: Candidate, sources: Sequence[Source]) -> tuple[str, str, str, str]:
     """A unit with what it is read under (its head, section, document title and date), that
     with the rest of its passage (a time frame, "in 2020", "during the 14th plan", is often set
     once for a whole paragraph, or by the lead paragraph of a document that opens without a
     heading, not repeated in each sentence), and the unit with
     its head and section only (where an edition, "the 2021 version", must be named: a
-    newsletter dated 2021 does not make its 2020 list the 2021 one)."""
+    newsletter dated 2021 does not make its 2020 list the 2021 one); last, the part of its
+    paragraph before it, where a year named last sets the unit's time frame ("By the end of
+    2019, ... The number of connections has exceeded 1 billion")."""
     src = sources[c.source - 1]
     own = "\n".join(filter(None, (section_of(c.unit, src), c.unit.head, c.text)))
     unit = "\n".join(filter(None, (src.title, src.date, own)))
-    return unit, "\n".join(filter(None, (unit, src.passage.text, src.lead))), own
+    p = src.passage
+    before = p.text[: max(0, c.unit.start - p.start)].rsplit("\n\n", 1)[-1] if c.unit.start > p.start else ""
+    return unit, "\n".join(filter(None, (unit, p.text, src.lead))), own, before
 
 
-def unmet(question: Query, context: tuple[str, str, str]) -> tuple[str, ...]:
+def unmet(question: Query, context: tuple[str, str, str, str]) -> tuple[str, ...]:
     """The question's constraints that a unit's context does not meet: what it names (codes,
     versions, figures, names, roles) in the unit itself, a time frame and the identifiers it
     names (``follow_symlinks``, ``StrEnum``) in its passage. An acronym names an actor
     ("SAMR and MIIT reconstituted ..."), often once per article: the documents found must
     have it (see :func:`assess`), the passage need not."""
-    unit, passage, own = context
+    unit, passage, own, before = context
     return (
         tuple(s for s in question.specifics
-              if not mentions(own if s in question.editions else passage if is_time_frame(s) else unit, s))
+              if not mentions(own if s in question.editions else passage if is_time_frame(s) else unit, s)
+              or (s in question.frames and not mentions(own, s) and last_year(before) not in (None, s)))
         + tuple(r for r in question.roles if not names_role(unit, r))
         + tuple(b for b in question.role_of if not all(mentions(passage, w) for w in b.split()))
         + tuple(n for n in question.names if not is_acronym(n) and not mentions(passage, n))
+        + (("an outcome (the passage states a target)",) if question.outcome and states_plan(own) else ())
     )
 
 

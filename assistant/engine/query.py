@@ -93,6 +93,21 @@ _EFFECT_Q = re.compile(
     r"|\beffective\s+date\b|\bbecomes?\s+effective\b|\bbe\s+implemented\b|\bimplementation\s+date\b",
     re.IGNORECASE,
 )
+# a year as the time of what is asked about, not as the name of an edition or an item ("SESEC's 2020 item")
+_FRAME_Q = re.compile(
+    r"\b(?:in|by|during|until|till|before|after|since|throughout)\s+(?:the\s+(?:end|beginning|start|middle|first half|second half)\s+of\s+)?"
+    rf"(?:(?:early|late|mid)[\s-]+)?(?:(?:{_MONTHS})\s+)?(19[5-9]\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+# asks what was attained ("how many connections did China actually reach"), not what was planned
+_OUTCOME_Q = re.compile(
+    r"\bactually\b|\bdid\b[^?]{0,80}\b(?:reach|achieve|attain|exceed|hit)\b|\b(?:has|have)\b[^?]{0,60}\b(?:reached|achieved|attained|exceeded)\b",
+    re.IGNORECASE,
+)
+_PLAN_WORDS = re.compile(r"\b(?:plan|plans|planned|target|targets|goal|goals|aim|aims|expected|projected|forecast|will|would|should)\b", re.IGNORECASE)
+# a sentence that states a target, not a result: "the number of connections will reach 1.2 billion"
+PLAN = re.compile(r"\b(?:will|shall|is expected to|are expected to|aims? to|aiming to|strives? to|targets?|goals?)\b", re.IGNORECASE)
+ATTAINED = re.compile(r"\b(?:reached|achieved|attained|exceeded|totall?ed|amounted|rose|grew|fell)\b", re.IGNORECASE)
 EFFECT = re.compile(
     r"\binto\s+(?:force|effect)\b|\b(?:take|takes|taken|taking|took)\s+effect\b|\beffective\b|\bimplement(?:ed|ation)?\b"
     r"|\bappl(?:y|ies)\s+from\b|\bin\s+force\b",
@@ -158,11 +173,13 @@ class Query:
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
     counted: tuple[str, ...] = ()  # what a "how many" counts ("connections"): a number about it ranks first
+    frames: tuple[str, ...] = ()  # years a preposition makes the time of the event ("by the end of 2020", "in 2019")
     editions: tuple[str, ...] = ()  # years naming an edition ("the 2021 version"): the unit must name them
     measure: bool = False  # a "how long/far/fast": the number must carry a unit of measure
     signature: bool = False  # asks about a default or a parameter: a term's signature shows it whole
     person: bool = False  # asks for people by name ("which individuals signed"), not for a body
     effect: bool = False  # asks when something takes effect: the date must be that of its entry into force
+    outcome: bool = False  # asks what was attained: a sentence that states a target does not answer
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -206,10 +223,12 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         role_of=tuple(role_of(asked)),
         param_of=tuple(param_of(asked)),
         editions=tuple(dict.fromkeys(y for m in _EDITION.finditer(asked) for y in m.groups() if y)),
+        frames=tuple(dict.fromkeys(m.group(1) for m in _FRAME_Q.finditer(asked))),
         measure=bool(_MEASURE_Q.search(asked)),
         signature=bool(_SIGNATURE_Q.search(asked)),
         person=bool(_PERSON_Q.search(asked)),
         effect=bool(_EFFECT_Q.search(asked)),
+        outcome=bool(_OUTCOME_Q.search(asked)) and not _PLAN_WORDS.search(asked),
     )
 
 
@@ -421,6 +440,12 @@ def is_acronym(name: str) -> bool:
     return bool(_ACRONYM.match(name))
 
 
+def last_year(text: str) -> str | None:
+    """The year ``text`` names last, if any."""
+    found = _YEAR.findall(text)
+    return found[-1] if found else None
+
+
 def is_time_frame(specific: str) -> bool:
     """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
     return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific)
@@ -473,6 +498,11 @@ _KIND = {
     "who": re.compile(rf"\b{_TITLE}\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*|\b[A-Z]{{2,}}\b|"
                       rf"(?:\b(?!(?:{_OPENERS})\b)[A-Z][a-z]+\s){{2,}}"),
 }
+
+
+def states_plan(text: str) -> bool:
+    """Whether a sentence states a target or plan and no result ("will reach 1.2 billion")."""
+    return bool(PLAN.search(text)) and not ATTAINED.search(text)
 
 
 def has_kind(sentence: str, wants: str, question: str = "", measure: bool = False) -> bool:
