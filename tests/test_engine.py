@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from assistant.engine.check import Evidence, assess, should_abstain
@@ -682,3 +684,21 @@ def test_a_year_named_last_before_a_sentence_sets_its_time_frame() -> None:
     assert "2020" in missing("How many connections were there by the end of 2020?")
     assert not missing("How many connections were there by the end of 2019?")
     assert analyse("What does SESEC's 2020 item on connections say?").frames == ()
+
+
+def test_a_unit_promoted_for_meeting_the_constraints_must_be_about_the_question() -> None:
+    """The best unit is a near miss (a target, not a result); a unit further down meets the
+    constraints only by saying little of the question: it is not promoted, the turn is refused."""
+    from assistant.engine.check import FIT_COVERAGE
+
+    q = analyse("How many mobile IoT connections did China actually reach by the end of 2020?")
+    src = source()
+    best = Candidate(UNITS[0], 1, 1.0, 0.8, 0.6, frozenset({"mobil", "iot", "connect"}))
+    best = replace(best, unit=replace(UNITS[0], text="By the end of 2020, mobile IoT connections will reach 1.2 billion."))
+    weak = Candidate(replace(UNITS[0], text="In 2020, 2G IoT connections still account for a large share."), 1, 0.9,
+                     0.8 * FIT_COVERAGE - 0.1, 0.6, frozenset({"connect"}))
+    evidence, order = assess(q, [Hit(src.passage, 1.0, dense=0.7)], [best, weak], [src])
+    assert evidence.missing and order[0] is best
+    strong = replace(weak, coverage=0.8 * FIT_COVERAGE + 0.1)
+    evidence, order = assess(q, [Hit(src.passage, 1.0, dense=0.7)], [best, strong], [src])
+    assert order[0] is strong

@@ -54,6 +54,7 @@ from assistant.engine.select import Candidate, read_under, section_of
 
 CONSTRAINT_WINDOW = 5  # a unit that meets the constraints may be promoted from this far down...
 CONSTRAINT_SCORE = 0.6  # ...when it scores at least this share of the best
+FIT_COVERAGE = 0.5  # ...and covers at least this share of what the best covers
 KIND_WINDOW = 1  # a "when"/"how many"/"who" answer must be in the chosen unit (dev: 3 -> 1 took abstention recall 0.58 -> 0.67, false refusals unchanged)...
 KIND_COVERAGE = 0.1  # ...and be about the question, not a date that merely stands nearby
 KIND_RELATIVE = 0.5  # a unit promoted for holding the kind must cover this share of what the best unit covers
@@ -93,7 +94,8 @@ def assess(
     if ranked:
         # the first unit near the top that meets the constraints and holds the kind of answer
         fits = [k for k, c in enumerate(ranked[:CONSTRAINT_WINDOW])
-                if c.score >= CONSTRAINT_SCORE * ranked[0].score and not unmet(question, _context(c, sources))]
+                if c.score >= CONSTRAINT_SCORE * ranked[0].score and c.coverage >= FIT_COVERAGE * ranked[0].coverage
+                and not unmet(question, _context(c, sources))]
         # a question about something by name ("functools.cache") is answered under the heading
         # or term that names it exactly, not under a longer name beside it ("functools.lru_cache")
         exact = [n for n in question.subjects if not is_acronym(n)]  # an acronym names an actor, not an entry
