@@ -291,6 +291,7 @@ class Assistant:
                     missing.append(part.query.asked)
                     continue
                 chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked, self.selector.idf)]
+            chosen = _once(chosen)
             composed = compose(chosen, {n: s.passage.section or s.title for n, s in enumerate(sources, 1)},
                                signatures=any(p.query.signature for p in parts))
             text = composed.text
@@ -323,11 +324,15 @@ _REFERS_BACK = re.compile(r"\b(?:it|its|they|their|them|he|she|his|her|him)\b", 
 
 
 def _answered_names(part: Part) -> list[str]:
-    """The names the first part's chosen unit gives that its question did not (``math.gcd``)."""
+    """The name the first part's chosen unit gives that its question did not (``math.gcd``)."""
     if part.abstain or not part.ranked:
         return []
     asked = set(subjects(part.query.asked))
-    return [n for n in subjects(part.ranked[0].unit.read) if n not in asked][:3]
+    best = part.ranked[0].unit
+    # what the unit says before what it is read under: under "class fractions.Fraction", "The
+    # math.gcd() function is now used ..." gives math.gcd as "that function"
+    said = subjects(best.text) + (subjects(best.head) if best.head else [])
+    return [n for n in dict.fromkeys(said) if n not in asked][:1]  # "that function": one
 
 
 def _merge_sources(parts: Sequence[Part]) -> tuple[list[Source], list[dict[int, int]]]:
@@ -407,6 +412,18 @@ class _VerifiedRelay:
             piece, self.sent = rewritten[len(self.sent):], rewritten
             if piece.strip():
                 self.sink(piece)
+
+
+def _once(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """The units of every part, a unit two parts both chose quoted once (where first chosen)."""
+    seen: set[tuple[int, int, int]] = set()
+    out = []
+    for c in chosen:
+        key = (c.source, c.unit.start, c.unit.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def _renumbered(c: Candidate, source: int) -> Candidate:

@@ -420,7 +420,10 @@ def test_a_later_part_that_points_at_the_first_part_s_answer_is_asked_with_its_n
     ranked = Selector().candidates(q, [src])
     evidence, ranked = assess(q, [Hit(p, 1.0, dense=0.7)], ranked, [src])
     first = Part(q, [], [src], ranked, evidence, abstain=False)
-    assert _answered_names(first) == ["math.gcd", "gcd"]  # the qualified name and the call
+    assert _answered_names(first) == ["math.gcd"]  # "that function": the one name the answer gives
+    # the name the unit's own words give comes before the term it is read under
+    under = replace(ranked[0], unit=replace(ranked[0].unit, head="class fractions.Fraction(numerator=0, denominator=1)"))
+    assert _answered_names(replace(first, ranked=[under])) == ["math.gcd"]
     assert _POINTS_AT_ANSWER.search("what does that function return when any argument is nonzero?")
     assert not _POINTS_AT_ANSWER.search("which exception does tomllib.load raise?")
     assert _answered_names(Part(q, [], [src], ranked, evidence, abstain=True)) == []  # a refused part names nothing
@@ -702,3 +705,12 @@ def test_a_unit_promoted_for_meeting_the_constraints_must_be_about_the_question(
     strong = replace(weak, coverage=0.8 * FIT_COVERAGE + 0.1)
     evidence, order = assess(q, [Hit(src.passage, 1.0, dense=0.7)], [best, strong], [src])
     assert order[0] is strong
+
+
+def test_a_unit_two_parts_both_chose_is_quoted_once() -> None:
+    from assistant.service import _once
+
+    a = Candidate(UNITS[0], 1, 1.0, 0.5, 0.5, frozenset())
+    b = Candidate(UNITS[1], 1, 0.9, 0.5, 0.5, frozenset())
+    elsewhere = replace(a, source=2)  # the same span of another source is another quote
+    assert _once([a, b, replace(a, score=0.7), elsewhere]) == [a, b, elsewhere]
