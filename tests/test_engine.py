@@ -545,6 +545,9 @@ def test_a_question_after_people_prefers_the_unit_that_names_them() -> None:
     assert not analyse("Which body signed the memorandum?").person
     assert names_person("The MoU was signed by Zhang Zhaohua, Director of CNAS, and Zakirov.")
     assert not names_person("Hosted by China National Institute of Standardization (CNIS), it was held in Beijing.")
+    # a body is named with its acronym in brackets; a person is not
+    assert not names_person("During the visit to the State Administration for Market Regulation (SAMR) of China, a MoU was signed.")
+    assert names_person("Zhang Wei (Chair) opened the meeting.")
     bodies = "A memorandum was signed between the China National Accreditation Service (CNAS) and the Uzbekistan Accreditation Center."
     people = "The memorandum was signed by Zhang Zhaohua, Director of CNAS, and Zakirov, Director of the Center."
     text = bodies + " " + people

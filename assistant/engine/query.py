@@ -129,7 +129,7 @@ _ORG_WORD = (r"(?:Center|Centre|Administration|Agency|Committee|Institute|Associ
 # body's name, set off as a name is ("Zhang Zhaohua, Director of CNAS")
 _PERSON = re.compile(
     rf"\b{_TITLE}\s+[A-Z][\w'-]+"
-    rf"|(?<![A-Z]\w\s)\b(?!{_ORG_WORD}\b)[A-Z][a-z'-]+(?:\s+(?!{_ORG_WORD}\b)[A-Z][a-zA-Z'-]+){{1,2}}(?=\s*(?:,|\(|\bof\b|\band\b|$))"
+    rf"|(?<![A-Z]\w\s)\b(?!{_ORG_WORD}\b)[A-Z][a-z'-]+(?:\s+(?!{_ORG_WORD}\b)[A-Z][a-zA-Z'-]+){{1,2}}(?=\s*(?:,|\((?![A-Z]{{2,}}\))|\bof\b|\band\b|$))"
 )
 
 
