@@ -197,6 +197,8 @@ def units_in(passage_start: int, passage_end: int, units: Sequence[Unit]) -> lis
         a, b = max(u.start, passage_start), min(u.end, passage_end)
         if b <= a:
             continue
-        if b - a >= min(MIN_OVERLAP, u.end - u.start) or 2 * (b - a) >= u.end - u.start:
+        # a passage carries a unit it mostly holds, and one that begins in it: a list whose
+        # introduction ends a passage ("defines the following constants:") is found with it
+        if b - a >= min(MIN_OVERLAP, u.end - u.start) or 2 * (b - a) >= u.end - u.start or passage_start <= u.start:
             out.append((u, a, b))
     return out

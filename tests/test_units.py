@@ -82,6 +82,11 @@ def test_a_passage_carries_the_units_it_mostly_holds() -> None:
     held = units_in(lst.start, lst.start + 80, units)
     assert lst in [u for u, _, _ in held]  # 80 characters of a long list: enough to carry it
     assert all(a >= lst.start and b <= lst.start + 80 for _, a, b in held)
+    # a passage that ends after the list's introduction carries the list it begins
+    intro_end = doc.text.index("conference:") + len("conference:")
+    assert lst in [u for u, _, _ in units_in(lst.start - 10, intro_end, units)]
+    # one that holds only a few characters of a list it does not begin does not
+    assert lst not in [u for u, _, _ in units_in(lst.end - 20, lst.end + 200, units)]
 
 
 def test_html_keeps_dunder_names_code_and_list_items_and_drops_pilcrows(tmp_path) -> None:  # type: ignore[no-untyped-def]
