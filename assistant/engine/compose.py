@@ -54,8 +54,8 @@ class Composed:
 def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], float] = lambda t: 1.0) -> list[Candidate]:
     """The best unit, plus up to two more that score nearly as well and either add the most of
     what the question asked that the chosen ones leave out (by ``weigh``, a term's IDF: a unit
-    that adds "topological" adds more than one that adds "module") or continue the best unit
-    closely; never two units that overlap."""
+    that adds "topological" adds more than one that adds "module") or score within
+    :data:`TIE` of the best; never two units that overlap."""
     if not ranked:
         return []
     best = ranked[0]
@@ -76,8 +76,7 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
             # entry shares the terms of the entry's heading
             same_entry = c.unit.head is not None and any(o.unit.head == c.unit.head for o in chosen)
             gain = sum(weigh(t) for t in (says[id(c)] - said if same_entry else c.covered - covered))
-            next_to = any(c.source == o.source and _adjacent(c.unit, o.unit) for o in chosen)
-            if gain > 0 or c.score >= TIE * best.score or (next_to and c.score >= 0.9 * best.score):
+            if gain > 0 or c.score >= TIE * best.score:
                 scored.append((gain, c.score, c))
         if not scored:
             break
@@ -257,6 +256,3 @@ def _end(sentence: str) -> str:
 def _overlaps(a: PassageUnit, b: PassageUnit) -> bool:
     return a.start < b.end and b.start < a.end and (a.passage_id.split(":")[0] == b.passage_id.split(":")[0])
 
-
-def _adjacent(a: PassageUnit, b: PassageUnit) -> bool:
-    return 0 <= a.start - b.end <= 3 or 0 <= b.start - a.end <= 3

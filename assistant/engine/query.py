@@ -106,8 +106,8 @@ _OUTCOME_Q = re.compile(
 )
 _PLAN_WORDS = re.compile(r"\b(?:plan|plans|planned|target|targets|goal|goals|aim|aims|expected|projected|forecast|will|would|should)\b", re.IGNORECASE)
 # a sentence that states a target, not a result: "the number of connections will reach 1.2 billion"
-PLAN = re.compile(r"\b(?:will|shall|is expected to|are expected to|aims? to|aiming to|strives? to|targets?|goals?)\b", re.IGNORECASE)
-ATTAINED = re.compile(r"\b(?:reached|achieved|attained|exceeded|totall?ed|amounted|rose|grew|fell)\b", re.IGNORECASE)
+_PLAN = re.compile(r"\b(?:will|shall|is expected to|are expected to|aims? to|aiming to|strives? to|targets?|goals?)\b", re.IGNORECASE)
+_ATTAINED = re.compile(r"\b(?:reached|achieved|attained|exceeded|totall?ed|amounted|rose|grew|fell)\b", re.IGNORECASE)
 EFFECT = re.compile(
     r"\binto\s+(?:force|effect)\b|\b(?:take|takes|taken|taking|took)\s+effect\b|\beffective\b|\bimplement(?:ed|ation)?\b"
     r"|\bappl(?:y|ies)\s+from\b|\bin\s+force\b",
@@ -502,7 +502,7 @@ _KIND = {
 
 def states_plan(text: str) -> bool:
     """Whether a sentence states a target or plan and no result ("will reach 1.2 billion")."""
-    return bool(PLAN.search(text)) and not ATTAINED.search(text)
+    return bool(_PLAN.search(text)) and not _ATTAINED.search(text)
 
 
 def has_kind(sentence: str, wants: str, question: str = "", measure: bool = False) -> bool:
