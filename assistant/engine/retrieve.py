@@ -11,6 +11,7 @@ invisible here.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -30,6 +31,7 @@ DUPLICATE_OVERLAP = 0.8
 RERANK_POOL = 20  # fused candidates the rerank stage reorders
 NAMED = 2  # passages a name's own heading contributes, as a third ranked list
 TERMS_CACHE = 20_000  # passages whose term sets are kept between questions
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Retriever:
         self._terms: dict[str, frozenset[str]] = {}
         self._idf: dict[str, float] | None = None
         self._headings: dict[str, list[str]] | None = None
+        self._by_word: dict[str, list[str]] = {}
         self.reranker: Reranks | None = None
 
     @property
@@ -148,9 +151,15 @@ class Retriever:
             return []
         if self._headings is None:
             self._headings = self.catalog.headings()
+            # each heading under every identifier in it, so a name looks at a few headings, not all
+            for heading in self._headings:
+                for word in set(_WORD.findall(heading)):
+                    self._by_word.setdefault(word, []).append(heading)
         out: list[str] = []
         for name in names:
-            matched = sorted((h for h in self._headings if name in h and names_exactly(h, name)), key=len)  # the nearest first
+            words = _WORD.findall(name)
+            near = self._by_word.get(words[-1], []) if words else []
+            matched = sorted((h for h in near if names_exactly(h, name)), key=len)  # the nearest first
             ids = [pid for heading in matched for pid in self._headings[heading]]
             out += [pid for pid in dict.fromkeys(ids) if pid not in out][:NAMED]
         return out
