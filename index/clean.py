@@ -19,8 +19,9 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _TOC_LINE = re.compile(r"(?:\t\s*|\.{3,}\s*|\s{2,}|\s\|\s)\d{1,4}\s*\**\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,3}\s*[.)]?\s*$", re.IGNORECASE)
 _URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
-# bold is **x** or __x y__; a lone __name__ is an identifier (Python's __copy__), not emphasis
-_MD_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|__(?=\S)([^_\n]*\s[^_\n]*?)(?<=\S)__")
+# bold is **x** or __x y__; a lone __name__ is an identifier (Python's __copy__), not emphasis,
+# and underscores inside a word never open or close it ("__init__() ... object.__setattr__()")
+_MD_EMPHASIS = re.compile(r"\*\*(.+?)\*\*|(?<!\w)__(?=\S)([^_\n]*\s[^_\n]*?)(?<=\S)__(?!\w)")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
 FENCE = "```"  # a fenced code block (Markdown; the HTML loader writes <pre> this way)

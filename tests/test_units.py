@@ -194,3 +194,11 @@ def test_a_sentence_that_introduces_entries_is_a_list_of_them_when_they_are_shor
         "- `csv.QUOTE_ALL`: Instructs writer objects to quote all fields.",
         "- `csv.QUOTE_NONE`: Instructs writer objects to never quote fields.",
     ]
+
+
+def test_dunder_names_in_one_sentence_are_not_read_as_bold() -> None:
+    from index.clean import normalize
+
+    sentence = "__init__() cannot use simple assignment, and must use object.__setattr__()."
+    assert normalize(sentence) == sentence
+    assert normalize("a __bold phrase__ here") == "a bold phrase here"
