@@ -168,7 +168,7 @@ class Query:
     role_of: tuple[str, ...] = ()  # whose office a question asks about ("the Director-General of CEN-CENELEC")
     param_of: tuple[tuple[str, str], ...] = ()  # (parameter, its function): "the dir_fd argument of glob.escape"
     names: tuple[str, ...] = ()  # identifiers and acronyms the retrieved passages must mention
-    proper: tuple[str, ...] = ()  # capitalised words inside the question ("Windows", "American"): the documents found must use them
+    proper: tuple[str, ...] = ()  # capitalised words inside the question, outside its wh-phrase ("on Windows", "American companies"): the documents found must use them
     subjects: tuple[str, ...] = ()  # what the question is about by name: qualified names, identifiers, acronyms
     example: bool = False  # asks to be shown code: an example, a snippet, the syntax
     defines: bool = False  # asks what something is or does: its definition answers
@@ -212,7 +212,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         wants=wants_of(text),
         specifics=tuple(specifics(asked)),
         names=tuple(names(asked)),
-        proper=tuple(proper_words(asked)),
+        proper=tuple(w for w in proper_words(asked) if w not in _described(asked)),
         subjects=tuple(subjects(text)),
         example=bool(_EXAMPLE_Q.search(text)),
         defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
@@ -372,6 +372,16 @@ def proper_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in _PROPER.findall(body) if w not in _NOT_PROPER))
 
 
+_WH_PHRASE = re.compile(r"\b(?:[Ww]hich|[Ww]hat)\s+((?:(?:\d+|two|three|four|five|six|[A-Z][\w-]*)\s+)+)")
+
+
+def _described(text: str) -> set[str]:
+    """The capitalised words of a question's wh-phrase ("Which Southeast Asian country",
+    "In which Python version"): they describe the answer, which a document may simply name
+    ("Indonesia", "3.11") without them, so they are not words the documents must use."""
+    return {w for m in _WH_PHRASE.finditer(text) for w in m.group(1).split()}
+
+
 def names(text: str) -> list[str]:
     """What the question calls by a name of its own: identifiers (``timeout_ms``, ``uuid7()``,
     ``StrEnum``) and acronyms (``GPU``, ``CNCA``). A collection whose retrieved passages never
@@ -454,8 +464,12 @@ def is_time_frame(specific: str) -> bool:
 
 def mentions_form(text: str, word: str) -> bool:
     """Whether ``text`` uses ``word`` in some form: "Indonesian" is met by "Indonesia",
-    "European" by "Europe" (its first letters, all but the last three, at least four)."""
-    return re.search(rf"\b{re.escape(word[: max(4, len(word) - 3)])}", text, re.IGNORECASE) is not None
+    "European" by "Europe" (its first letters, all but the last three, at least four),
+    "Uzbekistan" by "Uzbek" (a capitalised word it begins with, at least four letters)."""
+    if re.search(rf"\b{re.escape(word[: max(4, len(word) - 3)])}", text, re.IGNORECASE):
+        return True
+    # or a shorter form of it: "Uzbekistan" by "Uzbek"
+    return any(word.startswith(w) for w in re.findall(rf"\b{re.escape(word[:4])}\w*", text))
 
 
 def mentions(passage_text: str, specific: str) -> bool:
