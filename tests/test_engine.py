@@ -652,6 +652,31 @@ def test_a_name_the_question_asks_about_finds_its_own_entry(tmp_path) -> None:  
         catalog.close()
 
 
+def test_a_question_about_two_things_by_name_gets_the_entry_of_each() -> None:
+    """A named thing none of the hits is an entry of takes the place of the last hit that no
+    other named thing needs, so "secrets.randbelow(n), and random.randint(a, b)" sees both."""
+    from assistant.engine.retrieve import Hit, _each_entry
+
+    def hit(pid: str) -> Hit:
+        return Hit(Passage(pid, "d.html", 0, pid, None, 0, 1, "h"), 0.0)
+
+    hits = [hit("randint"), hit("uniform"), hit("randrange")]
+    entries = [["randint"], ["randbelow"]]
+    got = _each_entry(hits, entries, {"randbelow": hit("randbelow")})
+    assert [h.passage.id for h in got] == ["randint", "uniform", "randbelow"]
+    assert _each_entry(got, entries, {}) == got  # both there already: nothing moves
+
+
+def test_a_passage_about_one_of_two_named_things_meets_the_names() -> None:
+    from assistant.engine.check import _names_unmet
+
+    two = analyse("Is the upper bound included in secrets.randbelow(n), and in random.randint(a, b)?")
+    assert _names_unmet(two, "random.randint(a, b) Return a random integer N such that a <= N <= b.") == ()
+    assert _names_unmet(two, "random.uniform(a, b) Return a random float.") == ("randbelow", "randint")
+    one = analyse("What does the foo_bar argument of glob.glob() do?")  # a parameter is not a second thing
+    assert "foo_bar" in _names_unmet(one, "glob.glob(pathname) Return a list of path names.")
+
+
 def test_an_example_and_its_code_block_count_as_code() -> None:
     from assistant.engine.select import is_code
 

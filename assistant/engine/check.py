@@ -193,9 +193,21 @@ def unmet(question: Query, context: tuple[str, str, str, str]) -> tuple[str, ...
               or (s in question.frames and not mentions(own, s) and last_year(before) not in (None, s)))
         + tuple(r for r in question.roles if not names_role(unit, r))
         + tuple(b for b in question.role_of if not all(mentions(passage, w) for w in b.split()))
-        + tuple(n for n in question.names if not is_acronym(n) and not mentions(passage, n))
+        + _names_unmet(question, passage)
         + (("an outcome (the passage states a target)",) if question.outcome and states_plan(own) else ())
     )
+
+
+def _names_unmet(question: Query, passage: str) -> tuple[str, ...]:
+    """The names of the question a unit's passage does not mention. A question about several
+    things by their qualified names ("secrets.randbelow(n), and random.randint(a, b)") is
+    answered by one unit for each, so a passage about one of them meets them all; the whole
+    answer must still find each (see :func:`assess`)."""
+    absent = tuple(n for n in question.names if not is_acronym(n) and not mentions(passage, n))
+    things = [n for n in question.names if any(s.endswith("." + n) for s in question.subjects)]
+    if len(things) > 1 and len(set(things) & set(absent)) < len(things):
+        absent = tuple(n for n in absent if n not in things)
+    return absent
 
 
 def _off_subject(own: set[str], known: Container[str], weigh: Callable[[str], float]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -107,13 +107,25 @@ class Retriever:
     def retrieve_both(self, query: Query, k: int) -> tuple[list[Hit], list[Hit]]:
         """The ``k`` best passages after the rerank, and the ``k`` best of the fused order
         before it (the abstention checks were calibrated on those: a rerank that pulls in a
-        passage on "the 13th energy plan" must not make "the 13th Five-Year Plan" answerable)."""
-        fused = self.fused(query.text, query.vector, [n for n in query.subjects if not is_acronym(n)])
+        passage on "the 13th energy plan" must not make "the 13th Five-Year Plan" answerable).
+        A question about several things by name ("secrets.randbelow(n), and random.randint")
+        gets the entry of each among both, however the others rank."""
+        names = [n for n in query.subjects if not is_acronym(n)]
+        fused = self.fused(query.text, query.vector, names)
         before = [replace(h, features=dict(h.features)) for h in fused[:k]]
         if self.reranker is None:
-            return fused[:k], before
-        pool = fused[: max(RERANK_POOL, k)]
-        return self.reranker.rerank(query, pool, lambda h: self.passage_terms(h.passage))[:k], before
+            hits = fused[:k]
+        else:
+            pool = fused[: max(RERANK_POOL, k)]
+            hits = self.reranker.rerank(query, pool, lambda h: self.passage_terms(h.passage))[:k]
+        entries = [ids for ids in self.entries(names) if ids]
+        if len(entries) > 1:
+            # an entry the collapse folded into a fuller passage is still that name's own entry
+            by_id = {pid: Hit(p, 0.0) for pid, p in self.live([ids[0] for ids in entries]).items()}
+            by_id.update({h.passage.id: h for h in fused})
+            hits = _each_entry(hits, entries, by_id)
+            before = _each_entry(before, entries, {i: replace(h, features=dict(h.features)) for i, h in by_id.items()})
+        return hits, before
 
     def fused(self, query: str, vector: np.ndarray | None = None, names: Sequence[str] = ()) -> list[Hit]:
         """Every candidate of either retriever, fused by reciprocal rank and collapsed, with the
@@ -147,6 +159,15 @@ class Retriever:
         """The passages under the headings that name one of ``names`` exactly (the entry of
         ``functools.cache``, not of ``functools.cached_property``), :data:`NAMED` per name:
         a name the question asks about finds its own entry, however common its words are."""
+        out: list[str] = []
+        for ids in self.entries(names):
+            out += [pid for pid in ids if pid not in out][:NAMED]
+        return out
+
+    def entries(self, names: Sequence[str]) -> list[list[str]]:
+        """For each name, the passages under the headings that name it exactly, the nearest
+        heading first; a bare name its qualified form already found ("randint" after
+        "random.randint") adds nothing."""
         if not names:
             return []
         if self._headings is None:
@@ -155,13 +176,15 @@ class Retriever:
             for heading in self._headings:
                 for word in set(_WORD.findall(heading)):
                     self._by_word.setdefault(word, []).append(heading)
-        out: list[str] = []
+        out: list[list[str]] = []
+        seen: set[str] = set()
         for name in names:
             words = _WORD.findall(name)
             near = self._by_word.get(words[-1], []) if words else []
             matched = sorted((h for h in near if names_exactly(h, name)), key=len)  # the nearest first
-            ids = [pid for heading in matched for pid in self._headings[heading]]
-            out += [pid for pid in dict.fromkeys(ids) if pid not in out][:NAMED]
+            ids = list(dict.fromkeys(pid for heading in matched for pid in self._headings[heading]))
+            out.append([] if seen & set(ids) else ids)
+            seen.update(ids)
         return out
 
     def idf(self) -> dict[str, float]:
@@ -204,3 +227,18 @@ class Retriever:
             if not duplicate:
                 kept.append(h)
         return kept
+
+
+def _each_entry(hits: list[Hit], entries: Sequence[Sequence[str]], by_id: Mapping[str, Hit]) -> list[Hit]:
+    """``hits`` with, for each named thing none of them is an entry of, its first entry's
+    passage in place of the last hit that no other named thing needs."""
+    hits = list(hits)
+    for ids in entries:
+        if any(h.passage.id in ids for h in hits) or ids[0] not in by_id:
+            continue
+        needed = {h.passage.id for h in hits if any(h.passage.id in other for other in entries)}
+        for pos in range(len(hits) - 1, -1, -1):
+            if hits[pos].passage.id not in needed:
+                hits[pos] = by_id[ids[0]]
+                break
+    return hits
