@@ -212,7 +212,7 @@ class Assistant:
             return stored.get(src.passage.id) or sentence_units(src)
 
         ranked = self.selector.candidates(q, sources, units_of)
-        named = [self._document_text(d) for d in dict.fromkeys(h.passage.source for h in fused)] if q.names or q.proper else []
+        named = [self._document_text(d) for d in dict.fromkeys(h.passage.source for h in fused)] if q.names or q.proper or q.subjects else []
         evidence, ranked = assess(q, fused, ranked, sources, self.selector.vocabulary, self.selector.idf, named)
         abstain = not sources or should_abstain(evidence, self.settings.abstain_threshold)
         return Part(q, hits, sources, ranked, evidence, abstain)

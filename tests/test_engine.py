@@ -742,3 +742,9 @@ def test_a_unit_two_parts_both_chose_is_quoted_once() -> None:
     b = Candidate(UNITS[1], 1, 0.9, 0.5, 0.5, frozenset())
     elsewhere = replace(a, source=2)  # the same span of another source is another quote
     assert _once([a, b, replace(a, score=0.7), elsewhere]) == [a, b, elsewhere]
+
+
+def test_a_qualified_name_the_documents_never_use_is_not_answered() -> None:
+    page = "math.fsum(iterable) Return an accurate floating point sum of values in the iterable."
+    assert "math.sumprod" in verdict("In which version was math.sumprod added?", page, "math.fsum(iterable)", (page,)).missing
+    assert not verdict("What does math.fsum return?", page, "math.fsum(iterable)", (page,)).missing

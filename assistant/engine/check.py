@@ -127,6 +127,9 @@ def assess(
         texts.append(ranked[0].unit.head)
     missing += tuple(s for s in question.specifics if s not in missing and not any(mentions(t, s) for t in texts))
     missing += tuple(n for n in question.names if not any(mentions(t, n) for t in (*texts, *documents)))
+    # and so must the last part of a qualified name: nothing in math.html says "sumprod"
+    missing += tuple(s for s in question.subjects if "." in s and documents
+                     and not any(mentions(t, s.rsplit(".", 1)[1]) for t in (*texts, *documents)))
     # a capitalised word of the question, in any of its forms
     missing += tuple(w for w in question.proper if documents and not any(mentions_form(t, w) for t in (*texts, *documents)))
     # a parameter of a named function must be in a passage found under that function: glob.glob's
