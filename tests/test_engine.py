@@ -748,3 +748,13 @@ def test_a_qualified_name_the_documents_never_use_is_not_answered() -> None:
     page = "math.fsum(iterable) Return an accurate floating point sum of values in the iterable."
     assert "math.sumprod" in verdict("In which version was math.sumprod added?", page, "math.fsum(iterable)", (page,)).missing
     assert not verdict("What does math.fsum return?", page, "math.fsum(iterable)", (page,)).missing
+
+
+def test_a_who_after_an_office_holder_needs_a_name_the_question_does_not_give() -> None:
+    from assistant.engine.query import names_person
+
+    held = "From April 8 to April 11, the 64th EGEEC meeting was held in Hong Kong, China, during which the election was conducted."
+    assert names_person(held) and not names_person(held, ("Hong", "Kong"))
+    q = "Who was elected Vice-Chair of the Expert Group at its 64th meeting in Hong Kong?"
+    assert verdict(q, held).kind_missing
+    assert not verdict(q, "At the 64th meeting in Hong Kong, Wang Lei, of CNIS, was elected Vice-Chair.").kind_missing

@@ -153,8 +153,10 @@ def _has_answer_kind(question: Query, c: Candidate) -> bool:
     many", a name for "who", a standard code for "which GB number") beyond what the question says."""
     if question.wants in ("fact", "list"):
         return True
-    if question.person and question.wants == "who":
-        return names_person(c.unit.read)  # "who represented the German Embassy" wants a name, not the embassy
+    if (question.person or question.roles) and question.wants == "who":
+        # "who represented the German Embassy" wants a name, not the embassy; "who was elected
+        # vice-chair" the office-holder's name, not "the election of the Chair and Vice-Chair"
+        return names_person(c.unit.read, question.proper)
     if question.effect and question.wants == "date" and not EFFECT.search(c.unit.read):
         return False  # "when does it come into force" is not answered by the date it was approved
     return has_kind(c.unit.read, question.wants, question.text, question.measure and question.wants == "number")

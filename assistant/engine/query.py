@@ -9,7 +9,7 @@ role it asks about), and, for a question in two parts, its parts.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -133,9 +133,11 @@ _PERSON = re.compile(
 )
 
 
-def names_person(text: str) -> bool:
-    """Whether a unit names a person (not only bodies): "signed by Zhang Zhaohua, Director of CNAS"."""
-    return any(not re.match(rf"(?:{_OPENERS})\b", m.group(0)) for m in _PERSON.finditer(text))
+def names_person(text: str, known: Collection[str] = ()) -> bool:
+    """Whether a unit names a person (not only bodies): "signed by Zhang Zhaohua, Director of CNAS";
+    not one made only of ``known`` words (the question's own "Hong Kong" names nobody it asks after)."""
+    return any(not re.match(rf"(?:{_OPENERS})\b", m.group(0)) and not set(m.group(0).split()) <= set(known)
+               for m in _PERSON.finditer(text))
 
 
 _SIGNATURE_Q = re.compile(r"\bdefault(?:s|ed)?\b|\b(?:parameter|argument|keyword)s?\b|\bsignature\b", re.IGNORECASE)
