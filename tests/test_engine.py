@@ -758,3 +758,8 @@ def test_a_who_after_an_office_holder_needs_a_name_the_question_does_not_give() 
     q = "Who was elected Vice-Chair of the Expert Group at its 64th meeting in Hong Kong?"
     assert verdict(q, held).kind_missing
     assert not verdict(q, "At the 64th meeting in Hong Kong, Wang Lei, of CNIS, was elected Vice-Chair.").kind_missing
+
+
+def test_a_question_about_a_thing_the_passages_name_is_on_their_subject() -> None:
+    page = "time.mktime(t) This is the inverse function of localtime()."
+    assert not verdict("which one undoes time.localtime()?", page, "time.mktime(t)", (page,)).off_subject

@@ -140,7 +140,9 @@ def assess(
     dense = max((h.dense for h in hits), default=0.0)
     off_subject = False
     own = set(question.own_terms) - VAGUE
-    if own and known:
+    # a question about a thing by name the passages found name is on their subject, in whatever
+    # words it asks ("which one undoes time.localtime()")
+    if own and known and not any(mentions(t, n) for n in question.subjects for t in texts):
         off_subject = _off_subject(own, known, weigh)
     kind_missing = question.wants in KINDS and not any(
         c.coverage >= KIND_COVERAGE and _has_answer_kind(question, c) for c in ranked[:KIND_WINDOW]
