@@ -761,5 +761,13 @@ def test_a_who_after_an_office_holder_needs_a_name_the_question_does_not_give() 
 
 
 def test_a_question_about_a_thing_the_passages_name_is_on_their_subject() -> None:
-    page = "time.mktime(t) This is the inverse function of localtime()."
-    assert not verdict("which one undoes time.localtime()?", page, "time.mktime(t)", (page,)).off_subject
+    def off(question: str, text: str) -> bool:
+        p = Passage("v:00000", "time.html", 0, text, "time.mktime(t)", 0, len(text), "h")
+        src = Source(p, "time", 0.9)
+        q = analyse(question)
+        got = Selector().candidates(q, [src], lambda s: [PassageUnit("v:00000", "sentence", 0, len(text), text, None, None)])
+        known = {"time", "localtim", "function", "invers"}  # the collection's words: never "undo"
+        return assess(q, [Hit(p, 1.0, dense=0.7)], got, [src], known, lambda t: 3.0 if t == "undo" else 1.0)[0].off_subject
+
+    assert off("which one undoes the clock?", "This is the inverse function of localtime().")
+    assert not off("which one undoes time.localtime()?", "This is the inverse function of time.localtime().")
