@@ -82,12 +82,20 @@ def furniture_lines(lines: list[str]) -> set[str]:
     """Page headers and footers: short lines repeated on many pages (digits ignored) that carry a
     page number or a ``|`` separator, such as ``SESEC IV Newsletter | December 2020`` or
     ``5 Seconded European Standardisation Expert in China``."""
-    counts = Counter(_digitless(s) for s in (ln.strip() for ln in lines) if s)
-    headings = {_digitless(s) for s in (ln.strip() for ln in lines) if s.startswith("#")}  # Markdown, not a page number
+    stripped = [s for s in (ln.strip() for ln in lines) if s]
+    counts = Counter(_digitless(s) for s in stripped)
+    headings = {_digitless(s) for s in stripped if s.startswith("#")}  # Markdown, not a page number
+    # only the page number changes from page to page: numbered table rows that share their words
+    # ("4 GB/T 25067-2020 Information Technology - Security Techniques -") differ in other numbers too
+    inner: dict[str, set[tuple[str, ...]]] = {}
+    for s in stripped:
+        shape = _digitless(s)
+        if counts[shape] >= 3:
+            inner.setdefault(shape, set()).add(tuple(re.findall(r"\d+", s))[1:-1])
     out = set()
     for shape, n in counts.items():
         numbered = shape not in headings and (re.match(r"^#\s", shape) or shape.endswith(" #"))
-        if n >= 3 and len(shape) < 140 and ("|" in shape or numbered):
+        if n >= 3 and len(shape) < 140 and ("|" in shape or numbered) and len(inner.get(shape, ())) <= 1:
             out.add(shape)
     return out
 

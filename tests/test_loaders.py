@@ -267,3 +267,17 @@ def test_utf8_bom_is_stripped(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["a.TXT", "b.Md", "c.markdown", "d.HTM", "e.PDF"])
 def test_suffixes_are_case_insensitive(name: str) -> None:
     assert is_supported(Path(name))
+
+
+def test_numbered_table_rows_that_share_their_words_are_not_page_furniture() -> None:
+    """Only a page number changes from page to page; rows of a table extracted from a PDF
+    ("4 GB/T 25067-2020 Information Technology - Security Techniques -") differ in other
+    numbers too and are kept, while a running footer is still dropped."""
+    from index.clean import furniture_lines
+
+    rows = [f"{n} GB/T {code}-2020 Information Technology - Security Techniques -" for n, code in
+            ((4, 25067), (5, 28454), (7, 34953))]
+    footer = [f"{n} Seconded European Standardisation Expert in China" for n in (3, 9, 14)]
+    found = furniture_lines(rows + footer)
+    assert "# Seconded European Standardisation Expert in China" in found
+    assert not any("GB/T" in shape for shape in found)
