@@ -771,3 +771,13 @@ def test_a_question_about_a_thing_the_passages_name_is_on_their_subject() -> Non
 
     assert off("which one undoes the clock?", "This is the inverse function of localtime().")
     assert not off("which one undoes time.localtime()?", "This is the inverse function of time.localtime().")
+
+
+def test_a_day_in_a_question_is_a_date_met_in_either_order() -> None:
+    from assistant.engine.query import is_time_frame, mentions, specifics
+
+    got = specifics("What part did Dr. Betty XU play at SESEC's roundtable of 16 January 2020?")
+    assert "16 January" in got and "16" not in got and is_time_frame("16 January")
+    assert specifics("Who chaired the March 24, 2025 meeting?")[:2] == ["2025", "24 March"]
+    assert mentions("On March 24th, 2025, the meeting was held", "24 March")
+    assert mentions("On 24 March 2025", "24 March") and not mentions("On 25 March 2025, 24 experts met", "24 March")

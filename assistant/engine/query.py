@@ -323,6 +323,11 @@ _ORDINAL_WORD = re.compile(
 )
 
 
+_DAY = re.compile(rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTHS})\b|\b(?P<m2>{_MONTHS})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)",
+                  re.IGNORECASE)
+_DAY_SPECIFIC = re.compile(rf"\d{{1,2}} (?:{_MONTHS})", re.IGNORECASE)
+
+
 def specifics(text: str) -> list[str]:
     """Things the question names that an answer must be about: years, standard codes, numbers
     and personal names. A passage that mentions none of them cannot be the evidence."""
@@ -330,9 +335,13 @@ def specifics(text: str) -> list[str]:
     out += [m.group(0) for m in _CODE.finditer(text)]
     codes = " ".join(out)
     out += [y for y in _YEAR.findall(text) if y not in codes]
+    days = [(m.start(), m.end(), f"{int(m.group('d1') or m.group('d2'))} {(m.group('m1') or m.group('m2')).title()}")
+            for m in _DAY.finditer(text)]
+    out += [d for _, _, d in days]  # "16 January 2020": the day is a date, met as one ("January 16")
     for m in _NUMBER.finditer(text):
         n = m.group(0)
-        if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2:
+        in_date = any(a <= m.start() < b for a, b, _ in days)
+        if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2 and not in_date:
             out.append(n)
     out += re.findall(r"\b\d{1,3}(?:st|nd|rd|th)\b", text)  # "the 13th Five-Year Plan"
     out += [(m.group(1) or m.group(2)).lower() for m in _ORDINAL_WORD.finditer(text)]  # "the third batch"
@@ -459,9 +468,10 @@ def last_year(text: str) -> str | None:
 
 
 def is_time_frame(specific: str) -> bool:
-    """A year or an ordinal ("2020", "14th"): the time frame of a question, not its subject."""
+    """A year, a day or an ordinal ("2020", "16 January", "14th"): the time frame of a question,
+    not its subject, often set once for a paragraph ("On 16 January 2020, ...")."""
     return bool(_YEAR.fullmatch(specific) or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", specific)
-                or specific in _ORDINALS)
+                or specific in _ORDINALS or _DAY_SPECIFIC.fullmatch(specific))
 
 
 def mentions_form(text: str, word: str) -> bool:
@@ -476,6 +486,10 @@ def mentions_form(text: str, word: str) -> bool:
 
 def mentions(passage_text: str, specific: str) -> bool:
     """Whether a passage mentions a specific thing (numbers compared without separators)."""
+    if _DAY_SPECIFIC.fullmatch(specific):  # "16 January": "16 January", "January 16th", "Jan. 16"
+        day, month = specific.split()
+        return re.search(rf"(?<!\d){day}(?:st|nd|rd|th)?\s+{month[:3]}|\b{month[:3]}[a-z]*\.?\s+{day}(?!\d)",
+                         passage_text, re.IGNORECASE) is not None
     if specific in _ORDINALS:  # "third" or "3rd"
         return re.search(rf"\b(?:{specific}|{_ORDINALS[specific]}(?:st|nd|rd|th))\b", passage_text, re.IGNORECASE) is not None
     flat = re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", passage_text)
