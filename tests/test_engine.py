@@ -618,6 +618,8 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
 
     assert names("What happens when I call asyncio.Queue.shutdown(immediate=True)?") == ["shutdown"]
     assert names("What does uuid1() return?") == ["uuid1"]
+    # a keyword passed in a call is a parameter the documents must have (onexc is 3.12's)
+    assert names("shutil.rmtree(path, onexc=handler): what does the handler get?") == ["onexc", "rmtree"]
     assert names("Which version added the e format (IEEE half precision)?") == ["IEEE"]  # no call: a space
 
 

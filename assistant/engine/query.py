@@ -400,6 +400,8 @@ def names(text: str) -> list[str]:
     out = [m.group(1) for m in _PARAMETER.finditer(text)]  # "the encoding parameter", "its maxsize argument"
     for m in _IDENTIFIER.finditer(text):
         word, call = m.group(1), m.group(2)
+        if call:  # "NamedTemporaryFile(delete_on_close=False)": a keyword it passes is a parameter name
+            out += re.findall(r"([A-Za-z_]\w*)\s*=(?!=)", call)
         first = m.start() == len(text) - len(text.lstrip())
         if (
             "_" in word.strip("_")
