@@ -625,6 +625,9 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
 
 def test_what_value_needs_a_literal_value() -> None:
     assert analyse("What value does csv.field_size_limit() return by default?").wants == "value"
+    assert analyse("what's the default max field size the csv parser allows?").wants == "value"
+    assert analyse("What does the sep argument default to?").wants == "value"
+    assert analyse("What is the default behaviour of glob?").wants != "value"
     assert not has_kind("Returns the current maximum field size allowed by the parser.", "value")
     assert has_kind("Return True if the flag is set.", "value") and has_kind("The default is 131072.", "value")
 

@@ -40,7 +40,9 @@ _REASON_Q = re.compile(
 )
 # a question after a literal value ("what value does it return by default"): a number, a constant
 # (True, None), a quoted string or code; a sentence that only names the quantity does not give it
-_VALUE_Q = re.compile(r"\bwhat\s+(?:is\s+the\s+|'s\s+the\s+)?(?:default\s+)?value\b", re.IGNORECASE)
+_VALUE_Q = re.compile(r"\bwhat\s+(?:is\s+the\s+|'s\s+the\s+)?(?:default\s+)?value\b"
+                      r"|\bwhat(?:\s+is|'s|’s)\s+(?:the|its)\s+default\b(?!\s+(?:behaviou?r|action)\b)|\bdefaults?\s+to\s+what\b"
+                      r"|\bwhat\s+does\s+(?:[\w.()]+\s+){1,4}default\s+to\b", re.IGNORECASE)
 _WHO_Q = re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|body|bodies|ministry|agency|person|people|persons|individuals?|experts?|officials?|company|companies|authority|authorities))\b", re.IGNORECASE)
 # "which economies does ... name", "what product types are ...": a plural asks for several things
 _PLURAL_Q = re.compile(
