@@ -127,7 +127,7 @@ class Assistant:
         """Stage 0: the question, made standalone, analysed once, with its vector (a question in
         parts gets one vector per part, in :meth:`_parts`, as each part is asked)."""
         turn = self.standalone(question, history)
-        q = analyse(turn.query, carried=turn.carried_terms(), asked=question)
+        q = analyse(turn.query, carried=turn.carried_terms(), asked=turn.question)
         return q if q.parts else q.with_vector(self.retriever.embed_query(q.text))
 
     def ask(self, question: str, history: Sequence[Message] = (), top_k: int | None = None) -> Answer:

@@ -165,3 +165,17 @@ def test_conversation(name: str, assistant_bot: Assistant) -> None:
         else:
             assert answer.abstained and not answer.citations, where
         history += [user(turn.question), bot(answer.answer)]
+
+
+def test_that_flag_is_the_name_the_last_answer_gave() -> None:
+    from assistant.conversation.followups import resolve
+    from assistant.models import Message
+
+    history = [Message(role="user", content="With shutil.copytree, what happens if the destination folder already exists?"),
+               Message(role="assistant", content="`shutil.copytree(…)`: If dirs_exist_ok is false (the default) and dst "
+                                                 "already exists, a FileExistsError is raised. [1]")]
+    turn = resolve("since which version has that flag been around?", history)
+    assert "dirs_exist_ok" in turn.question and "dirs_exist_ok" not in turn.carried  # asked now, weighed in full
+    assert "copytree" in turn.carried  # the subject still comes along
+    assert "shutil.copytree" in resolve("And what does that function return?", history).question
+    assert resolve("What does the chapter on flags say?", history).question == "What does the chapter on flags say?"

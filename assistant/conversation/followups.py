@@ -62,11 +62,39 @@ def content_words(text: str) -> list[str]:
 
 
 def resolve(question: str, history: Sequence[Message]) -> Standalone:
-    """The standalone form of ``question`` given the conversation so far."""
+    """The standalone form of ``question`` given the conversation so far; a question that
+    points at what the last answer named ("since which version has that flag been around?")
+    asks about that name (``dirs_exist_ok``) in its own words (:attr:`Standalone.question`)."""
     subject: list[str] = []
     for previous in (m.content for m in history if m.role == "user"):
         subject = _next_subject(_step(previous, subject), subject)
-    return _step(question, subject)
+    answers = [m.content for m in history if m.role == "assistant"]
+    leaning = needs_context(question)
+    for name in _answer_names(question, answers[-1]) if answers else []:
+        # the name is what the user asks about now, in their own words: "that flag dirs_exist_ok"
+        m = _POINTS_AT_ANSWER.search(question)
+        if m:
+            question = f"{question[: m.end()]} {name}{question[m.end():]}"
+    return _step(question, subject, leaning)
+
+
+# "that flag", "this function", "the same exception": something the last answer named
+_POINTS_AT_ANSWER = re.compile(
+    r"\b(?:that|this|the same|the said)\s+(?:[\w-]+\s+)?(?:(?P<param>flag|parameter|argument|option|keyword|setting)|"
+    r"function|method|class|constant|attribute|exception|decorator|error)\b", re.IGNORECASE)
+_PARAM_NAME = re.compile(r"(?<![\w.])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w(])")  # snake_case: dirs_exist_ok
+_CODE_NAME = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\(")  # a call: shutil.copytree(
+
+
+def _answer_names(question: str, answer: str) -> list[str]:
+    """The name the last answer gave that a question points at and does not say itself: for
+    "that flag", the first parameter-like name; for "that function", the first called one."""
+    m = _POINTS_AT_ANSWER.search(question)
+    if not m:
+        return []
+    pattern = _PARAM_NAME if m.group("param") else _CODE_NAME
+    said = set(words(question))
+    return [n for n in dict.fromkeys(pattern.findall(answer)) if n not in said][:1]
 
 
 def condense(question: str, history: Sequence[Message]) -> str:
@@ -82,8 +110,8 @@ def from_rewrite(question: str, rewritten: str) -> Standalone:
     return Standalone(question, rewritten, carried)
 
 
-def _step(question: str, subject: Sequence[str]) -> Standalone:
-    if not subject or not needs_context(question):
+def _step(question: str, subject: Sequence[str], leaning: bool | None = None) -> Standalone:
+    if not subject or not (needs_context(question) if leaning is None else leaning):
         return Standalone(question, question)
     have = set(terms(question))
     extra = [w for w in subject if not set(terms(w)) <= have]
