@@ -82,14 +82,13 @@ def furniture_lines(lines: list[str]) -> set[str]:
     """Page headers and footers: short lines repeated on many pages (digits ignored) that carry a
     page number or a ``|`` separator, such as ``SESEC IV Newsletter | December 2020`` or
     ``5 Seconded European Standardisation Expert in China``."""
-    stripped = [s for s in (ln.strip() for ln in lines) if s]
-    counts = Counter(_digitless(s) for s in stripped)
-    headings = {_digitless(s) for s in stripped if s.startswith("#")}  # Markdown, not a page number
+    shaped = [(s, _digitless(s)) for s in (ln.strip() for ln in lines) if s]
+    counts = Counter(shape for _, shape in shaped)
+    headings = {shape for s, shape in shaped if s.startswith("#")}  # Markdown, not a page number
     # only the page number changes from page to page: numbered table rows that share their words
     # ("4 GB/T 25067-2020 Information Technology - Security Techniques -") differ in other numbers too
     inner: dict[str, set[tuple[str, ...]]] = {}
-    for s in stripped:
-        shape = _digitless(s)
+    for s, shape in shaped:
         if counts[shape] >= 3:
             inner.setdefault(shape, set()).add(tuple(re.findall(r"\d+", s))[1:-1])
     out = set()

@@ -667,9 +667,9 @@ def test_a_question_about_two_things_by_name_gets_the_entry_of_each() -> None:
 
     hits = [hit("randint"), hit("uniform"), hit("randrange")]
     entries = [["randint"], ["randbelow"]]
-    got = _each_entry(hits, entries, {"randbelow": hit("randbelow")})
+    got = _each_entry(hits, entries, {"randbelow": hit("randbelow")}.get)
     assert [h.passage.id for h in got] == ["randint", "uniform", "randbelow"]
-    assert _each_entry(got, entries, {}) == got  # both there already: nothing moves
+    assert _each_entry(got, entries, {}.get) == got  # both there already: nothing moves
 
 
 def test_a_passage_about_one_of_two_named_things_meets_the_names() -> None:

@@ -70,11 +70,8 @@ def resolve(question: str, history: Sequence[Message]) -> Standalone:
         subject = _next_subject(_step(previous, subject), subject)
     answers = [m.content for m in history if m.role == "assistant"]
     leaning = needs_context(question)
-    for name in _answer_names(question, answers[-1]) if answers else []:
-        # the name is what the user asks about now, in their own words: "that flag dirs_exist_ok"
-        m = _POINTS_AT_ANSWER.search(question)
-        if m:
-            question = f"{question[: m.end()]} {name}{question[m.end():]}"
+    if answers:
+        question = _with_answer_name(question, answers[-1])
     return _step(question, subject, leaning)
 
 
@@ -86,15 +83,17 @@ _PARAM_NAME = re.compile(r"(?<![\w.])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w(])")  # s
 _CODE_NAME = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\(")  # a call: shutil.copytree(
 
 
-def _answer_names(question: str, answer: str) -> list[str]:
-    """The name the last answer gave that a question points at and does not say itself: for
-    "that flag", the first parameter-like name; for "that function", the first called one."""
+def _with_answer_name(question: str, answer: str) -> str:
+    """``question`` with the name the last answer gave that it points at and does not say
+    itself, after the words that point ("that flag dirs_exist_ok"): for "that flag", the first
+    parameter-like name; for "that function", the first called one. The name is then what the
+    user asks about now, in their own words."""
     m = _POINTS_AT_ANSWER.search(question)
     if not m:
-        return []
-    pattern = _PARAM_NAME if m.group("param") else _CODE_NAME
+        return question
     said = set(words(question))
-    return [n for n in dict.fromkeys(pattern.findall(answer)) if n not in said][:1]
+    name = next((n for n in (_PARAM_NAME if m.group("param") else _CODE_NAME).findall(answer) if n not in said), None)
+    return question if name is None else f"{question[: m.end()]} {name}{question[m.end():]}"
 
 
 def condense(question: str, history: Sequence[Message]) -> str:

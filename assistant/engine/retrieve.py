@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -111,30 +111,35 @@ class Retriever:
         A question about several things by name ("secrets.randbelow(n), and random.randint")
         gets the entry of each among both, however the others rank."""
         names = [n for n in query.subjects if not is_acronym(n)]
-        fused = self.fused(query.text, query.vector, names)
-        before = [replace(h, features=dict(h.features)) for h in fused[:k]]
+        entries = self.entries(names)
+        fused = self.fused(query.text, query.vector, names, entries)
+        before = [_copy(h) for h in fused[:k]]
+        several = [ids for ids in entries if ids]
+        by_id: dict[str, Hit] = {}
+        if len(several) > 1:
+            # an entry the collapse folded into a fuller passage is still that name's own entry
+            by_id = {pid: Hit(p, 0.0) for pid, p in self.live([ids[0] for ids in several]).items()}
+            by_id.update({h.passage.id: h for h in fused})
+            before = _each_entry(before, several, lambda pid: _copy(by_id[pid]) if pid in by_id else None)
         if self.reranker is None:
             hits = fused[:k]
         else:
             pool = fused[: max(RERANK_POOL, k)]
             hits = self.reranker.rerank(query, pool, lambda h: self.passage_terms(h.passage))[:k]
-        entries = [ids for ids in self.entries(names) if ids]
-        if len(entries) > 1:
-            # an entry the collapse folded into a fuller passage is still that name's own entry
-            by_id = {pid: Hit(p, 0.0) for pid, p in self.live([ids[0] for ids in entries]).items()}
-            by_id.update({h.passage.id: h for h in fused})
-            hits = _each_entry(hits, entries, by_id)
-            before = _each_entry(before, entries, {i: replace(h, features=dict(h.features)) for i, h in by_id.items()})
+        if by_id:
+            hits = _each_entry(hits, several, by_id.get)
         return hits, before
 
-    def fused(self, query: str, vector: np.ndarray | None = None, names: Sequence[str] = ()) -> list[Hit]:
+    def fused(self, query: str, vector: np.ndarray | None = None, names: Sequence[str] = (),
+              entries: Sequence[Sequence[str]] | None = None) -> list[Hit]:
         """Every candidate of either retriever, fused by reciprocal rank and collapsed, with the
-        passages under a heading that names one of ``names`` exactly as a third ranked list."""
+        passages under a heading that names one of ``names`` exactly as a third ranked list
+        (``entries``: :meth:`entries` of ``names``, when the caller has them already)."""
         if vector is None:
             vector = self.embed_query(query)
         got = self.store.query(vector, self.candidates + 8)  # over-fetch: orphans are dropped
         found = self.keyword.search(query, self.candidates)
-        headed = self.named(names)
+        headed = _first_of_each(self.entries(names) if entries is None else entries)
         live = self.live([i for i, _ in got] + [i for i, _ in found] + headed)
         if not live:
             return []
@@ -159,10 +164,7 @@ class Retriever:
         """The passages under the headings that name one of ``names`` exactly (the entry of
         ``functools.cache``, not of ``functools.cached_property``), :data:`NAMED` per name:
         a name the question asks about finds its own entry, however common its words are."""
-        out: list[str] = []
-        for ids in self.entries(names):
-            out += [pid for pid in ids if pid not in out][:NAMED]
-        return out
+        return _first_of_each(self.entries(names))
 
     def entries(self, names: Sequence[str]) -> list[list[str]]:
         """For each name, the passages under the headings that name it exactly, the nearest
@@ -229,16 +231,30 @@ class Retriever:
         return kept
 
 
-def _each_entry(hits: list[Hit], entries: Sequence[Sequence[str]], by_id: Mapping[str, Hit]) -> list[Hit]:
+def _first_of_each(entries: Sequence[Sequence[str]]) -> list[str]:
+    """The first :data:`NAMED` passages of each name's entries, each passage once."""
+    out: list[str] = []
+    for ids in entries:
+        out += [pid for pid in ids if pid not in out][:NAMED]
+    return out
+
+
+def _copy(hit: Hit) -> Hit:
+    """A hit the rerank's writing to its features leaves as it was."""
+    return replace(hit, features=dict(hit.features))
+
+
+def _each_entry(hits: list[Hit], entries: Sequence[Sequence[str]], hit_of: Callable[[str], Hit | None]) -> list[Hit]:
     """``hits`` with, for each named thing none of them is an entry of, its first entry's
-    passage in place of the last hit that no other named thing needs."""
+    passage (``hit_of`` it) in place of the last hit that no other named thing needs."""
     hits = list(hits)
     for ids in entries:
-        if any(h.passage.id in ids for h in hits) or ids[0] not in by_id:
+        entry = None if any(h.passage.id in ids for h in hits) else hit_of(ids[0])
+        if entry is None:
             continue
         needed = {h.passage.id for h in hits if any(h.passage.id in other for other in entries)}
         for pos in range(len(hits) - 1, -1, -1):
             if hits[pos].passage.id not in needed:
-                hits[pos] = by_id[ids[0]]
+                hits[pos] = entry
                 break
     return hits
