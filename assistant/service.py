@@ -290,7 +290,7 @@ class Assistant:
                 if part.abstain:
                     missing.append(part.query.asked)
                     continue
-                chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked, self.selector.idf)]
+                chosen += [_renumbered(c, remap[c.source]) for c in choose(part.query, part.ranked, self.selector.idf, part.evidence.together)]
             chosen = _once(chosen)
             composed = compose(chosen, {n: s.passage.section or s.title for n, s in enumerate(sources, 1)},
                                signatures=any(p.query.signature for p in parts))
@@ -371,7 +371,7 @@ def _with_evidence(parts: Sequence[Part], sources: Sequence[Source], weigh: Call
     for part in parts:
         if part.abstain:
             continue
-        for c in choose(part.query, part.ranked, weigh):
+        for c in choose(part.query, part.ranked, weigh, part.evidence.together):
             texts = picked.setdefault(part.sources[c.source - 1].passage.id, [])
             if c.text not in texts:
                 texts.append(c.text)

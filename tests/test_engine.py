@@ -77,6 +77,9 @@ def test_a_question_in_two_parts_is_split_and_a_single_one_is_not() -> None:
     assert split_parts("Since which version can json.load read binary files, and which exception does tomllib.load raise?") == [
         "Since which version can json.load read binary files?", "which exception does tomllib.load raise?"]
     assert len(split_parts("Which products are covered in the plan for industry and services?")) == 1
+    # an adverb may stand between the "and" and the second question
+    assert split_parts("How many standards does the guide index, and roughly how many people attended the week?") == [
+        "How many standards does the guide index?", "roughly how many people attended the week?"]
 
 
 def test_roles_are_told_apart() -> None:
@@ -786,3 +789,30 @@ def test_a_day_in_a_question_is_a_date_met_in_either_order() -> None:
     assert specifics("Who chaired the March 24, 2025 meeting?")[:2] == ["2025", "24 March"]
     assert mentions("On March 24th, 2025, the meeting was held", "24 March")
     assert mentions("On 24 March 2025", "24 March") and not mentions("On 25 March 2025, 24 experts met", "24 March")
+
+
+def test_a_question_about_two_things_is_answered_by_a_unit_for_each_when_no_one_unit_is() -> None:
+    """"the 2019 guide's count and the 2025 attendance": no unit names both years, a unit of
+    each passage names one, so the two answer together and both are quoted; a year neither
+    names, or a question about one thing, is still refused."""
+    a_text, b_text = "The 2019 guide indexes 268 national standards.", "In 2025 over 800 people attended the standards week."
+    pa = Passage("a:00000", "a.txt", 0, a_text, "Guide", 0, len(a_text), "h")
+    pb = Passage("b:00000", "b.txt", 0, b_text, "Standards week", 0, len(b_text), "h")
+    srcs = [Source(pa, "Guide", 0.9), Source(pb, "Week", 0.8)]
+    hits = [Hit(pa, 1.0, dense=0.7), Hit(pb, 0.9, dense=0.6)]
+    units = {"a:00000": PassageUnit("a:00000", "sentence", 0, len(a_text), a_text, None, None),
+             "b:00000": PassageUnit("b:00000", "sentence", 0, len(b_text), b_text, None, None)}
+
+    def judged(question: str):  # type: ignore[no-untyped-def]
+        q = analyse(question)
+        assert len(q.parts) == 0, "one question, not two parts"
+        got = Selector().candidates(q, srcs, lambda s: [units[s.passage.id]])
+        return q, assess(q, hits, got, srcs)
+
+    q, (evidence, order) = judged("What were the number of standards in the 2019 guide and the number of people at the week in 2025?")
+    assert not evidence.missing and evidence.together == 2
+    assert {c.unit.passage_id for c in choose(q, order, lead=evidence.together)} == {"a:00000", "b:00000"}
+    _, (evidence, _) = judged("What were the number of standards in the 2019 guide and the number of people at the week in 2021?")
+    assert "2021" in evidence.missing
+    _, (evidence, _) = judged("How many people did the 2019 guide count at the week in 2025")
+    assert evidence.missing and evidence.together == 1

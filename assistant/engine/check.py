@@ -70,6 +70,7 @@ class Evidence:
     missing: tuple[str, ...]
     off_subject: bool = False  # the question's own words are mostly unknown to the collection
     kind_missing: bool = False  # no date/number among the best sentences of a when/how-many
+    together: int = 1  # how many of the first ranked units meet the constraints together (2: a question about two things)
 
     @property
     def score(self) -> float:
@@ -91,6 +92,7 @@ def assess(
     names a question uses (``timeout_ms``, ``GPU``) must occur."""
     ranked = list(ranked)
     missing: tuple[str, ...] = ()
+    together = 1
     if ranked:
         # the first unit near the top that meets the constraints and holds the kind of answer
         fits = [k for k, c in enumerate(ranked[:CONSTRAINT_WINDOW])
@@ -112,7 +114,12 @@ def assess(
         # a question after people ("which individuals signed") wants their names, not the bodies
         named_people = [k for k in (counting or kinded) if question.person and names_person(ranked[k].unit.read)]
         pick: int | None = (named_people or counting or kinded or fits)[0] if fits else None
-        if pick is None:
+        pair = _together(question, ranked, sources) if pick is None else None
+        if pair is not None:
+            first, second = ranked[pair[0]], ranked[pair[1]]
+            ranked = [first, second, *(c for c in ranked if c is not first and c is not second)]
+            together = 2
+        elif pick is None:
             missing = unmet(question, _context(ranked[0], sources))
         elif pick:
             ranked.insert(0, ranked.pop(pick))
@@ -147,7 +154,20 @@ def assess(
     kind_missing = question.wants in KINDS and not any(
         c.coverage >= KIND_COVERAGE and _has_answer_kind(question, c) for c in ranked[:KIND_WINDOW]
     )
-    return Evidence(dense, coverage, missing, off_subject, kind_missing), ranked
+    return Evidence(dense, coverage, missing, off_subject, kind_missing, together), ranked
+
+
+def _together(question: Query, ranked: Sequence[Candidate], sources: Sequence[Source]) -> tuple[int, int] | None:
+    """For a question about two things ("the 2019 edition's count, and the attendance of the
+    first plenary") that no one unit answers: the best two units near the top, of different
+    passages, that meet its constraints between them, each meeting one the other does not."""
+    if not question.joined:
+        return None
+    near = [k for k in range(min(CONSTRAINT_WINDOW, len(ranked))) if ranked[k].score >= CONSTRAINT_SCORE * ranked[0].score]
+    left = {k: set(unmet(question, _context(ranked[k], sources))) for k in near}
+    pairs = [(a, b) for a in near for b in near if a < b and left[a] and left[b] and not left[a] & left[b]
+             and ranked[a].unit.passage_id != ranked[b].unit.passage_id]
+    return max(pairs, key=lambda p: ranked[p[0]].score + ranked[p[1]].score) if pairs else None
 
 
 def _has_answer_kind(question: Query, c: Candidate) -> bool:

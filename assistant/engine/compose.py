@@ -51,15 +51,16 @@ class Composed:
     used: dict[int, list[PassageUnit]]  # source number -> the units quoted from it
 
 
-def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], float] = lambda t: 1.0) -> list[Candidate]:
-    """The best unit, plus up to two more that score nearly as well and either add the most of
+def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], float] = lambda t: 1.0,
+           lead: int = 1) -> list[Candidate]:
+    """The best unit (the first ``lead`` units, when the check found that they answer together), plus up to two more that score nearly as well and either add the most of
     what the question asked that the chosen ones leave out (by ``weigh``, a term's IDF: a unit
     that adds "topological" adds more than one that adds "module") or score within
     :data:`TIE` of the best; never two units that overlap."""
     if not ranked:
         return []
     best = ranked[0]
-    chosen = [best]
+    chosen = list(ranked[:lead])
     opener = _entry_opener(query, ranked)
     if opener is not None and not _overlaps(opener.unit, best.unit):
         chosen.insert(0, opener)  # "what does X do": X's entry opens with what it does

@@ -63,7 +63,7 @@ _ROLE = re.compile(
 )
 # "..., and when was ...": a second question joined to the first
 _SECOND_PART = re.compile(
-    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?:what|which|whose|whom|how)\b"
+    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:(?:\w+ly|also|then|about|just)\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?:what|which|whose|whom|how)\b"
     r"|(?:when|what|which|who|whom|how|where|why|is|are|was|were|does|do|did|can|has|have)\b))",
     re.IGNORECASE,
 )
@@ -184,6 +184,7 @@ class Query:
     person: bool = False  # asks for people by name ("which individuals signed"), not for a body
     effect: bool = False  # asks when something takes effect: the date must be that of its entry into force
     outcome: bool = False  # asks what was attained: a sentence that states a target does not answer
+    joined: bool = False  # joins two things ("X and Y", "both", "as well as", "compared with"): its constraints may be met by two units together
     parts: tuple[Query, ...] = ()
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -233,7 +234,12 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         person=bool(_PERSON_Q.search(asked)),
         effect=bool(_EFFECT_Q.search(asked)),
         outcome=bool(_OUTCOME_Q.search(asked)) and not _PLAN_WORDS.search(asked),
+        joined=bool(_JOINED.search(asked)),
     )
+
+
+# two things asked about together: what each is asked with may be met by a unit of its own
+_JOINED = re.compile(r"\b(?:and|both|as well as|versus|vs\.?|compared?(?: with| to)?)\b", re.IGNORECASE)
 
 
 def wants_of(text: str) -> str:
@@ -289,7 +295,7 @@ def split_parts(question: str) -> list[str]:
     return parts
 
 
-_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?=(?:what|which|whose|whom|how)\b))?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
+_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:(?:\w+ly|also|then|about|just)\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?=(?:what|which|whose|whom|how)\b))?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
 
 
 def roles(text: str) -> list[str]:
