@@ -77,6 +77,11 @@ def test_a_question_in_two_parts_is_split_and_a_single_one_is_not() -> None:
     assert split_parts("Since which version can json.load read binary files, and which exception does tomllib.load raise?") == [
         "Since which version can json.load read binary files?", "which exception does tomllib.load raise?"]
     assert len(split_parts("Which products are covered in the plan for industry and services?")) == 1
+    # a statement that opens a question goes with each part; "if not," may open the second
+    assert split_parts("I want epoch seconds back: what undoes time.gmtime(), and what undoes time.localtime()?") == [
+        "I want epoch seconds back: what undoes time.gmtime()?", "I want epoch seconds back: what undoes time.localtime()?"]
+    assert split_parts("Does mkdtemp() clean up the directory? If not, which shutil function removes the tree?") == [
+        "Does mkdtemp() clean up the directory?", "If not, which shutil function removes the tree?"]
     # an adverb may stand between the "and" and the second question
     assert split_parts("How many standards does the guide index, and roughly how many people attended the week?") == [
         "How many standards does the guide index?", "roughly how many people attended the week?"]

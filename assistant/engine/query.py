@@ -63,7 +63,7 @@ _ROLE = re.compile(
 )
 # "..., and when was ...": a second question joined to the first
 _SECOND_PART = re.compile(
-    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:(?:\w+ly|also|then|about|just)\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?:what|which|whose|whom|how)\b"
+    r"(?:,\s*and|;\s*(?:and)?|\?\s*(?:and)?|\band)\s+(?=(?:(?:if (?:not|so)|otherwise)\s*,?\s+)?(?:(?:\w+ly|also|then|about|just)\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?:what|which|whose|whom|how)\b"
     r"|(?:when|what|which|who|whom|how|where|why|is|are|was|were|does|do|did|can|has|have)\b))",
     re.IGNORECASE,
 )
@@ -286,16 +286,30 @@ def split_parts(question: str) -> list[str]:
     context = ""
     parts = []
     for piece in pieces:
-        if not _ASKS.match(piece):
+        start = _ask_start(piece)
+        if start is None:
             context = f"{context} {piece}".strip()
             continue
+        if start:  # "I want epoch seconds back: what undoes ...": the statement goes with each question
+            context = f"{context} {piece[:start].strip(' ,.:;')}".strip()
+            piece = piece[start:]
         parts.append(f"{context}: {piece}?" if context else f"{piece}?")
     if len(parts) < 2 or min(len(terms(p)) for p in parts) < 2:
         return [question]
     return parts
 
 
-_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:(?:\w+ly|also|then|about|just)\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?=(?:what|which|whose|whom|how)\b))?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
+def _ask_start(piece: str) -> int | None:
+    """Where a piece's question begins: at its start, or after a statement that opens it ("If I
+    copy it with replace(), does ...", "I want epoch seconds back: what undoes ..."); None when
+    the piece asks nothing."""
+    if _ASKS.match(piece):
+        return 0
+    return next((m.end() for m in _CLAUSE_END.finditer(piece) if _ASKS.match(piece[m.end():])), None)
+
+
+_CLAUSE_END = re.compile(r"[.:;,]\s+")
+_ASKS = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:(?:if (?:not|so)|otherwise)\s*,?\s+)?(?:(?:\w+ly|also|then|about|just)\s+)?(?:(?:on|in|at|by|for|from|to|with|under|since|until|during)\s+(?=(?:what|which|whose|whom|how)\b))?(?:when|what|which|who|whom|whose|how|where|why|is|are|was|were|does|do|did|can|could|has|have|should|will|would)\b", re.IGNORECASE)
 
 
 def roles(text: str) -> list[str]:
