@@ -589,6 +589,10 @@ def test_an_ordinal_word_names_an_edition_the_passage_must_have() -> None:
     assert specifics("Who was the first country to sign?") == []  # "first" as "earliest"
     assert mentions("the 3rd batch was released", "third") and mentions("List (First Batch)", "first")
     assert not mentions("the first and second batches", "third")
+    # a Roman numeral after a name counts too ("the Phase II system" is its second phase); a
+    # bare "I" or an Arabic figure ("Article 2") does not
+    assert mentions("the Phase II 5G standards system", "second") and not mentions("Phase I was done", "second")
+    assert not mentions("Article 2 of the law", "second")
 
 
 def test_when_something_takes_effect_is_not_when_it_was_approved() -> None:

@@ -336,6 +336,8 @@ def role_of(text: str) -> list[str]:
 _ORDINALS = {w: n for n, w in enumerate(("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
                                           "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
                                           "fifteenth", "sixteenth"), 1)} | {"twentieth": 20}
+_ROMAN = {n: r for n, r in enumerate(("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
+                                       "XIV", "XV", "XVI"), 1)} | {20: "XX"}
 # an ordinal word that counts editions of something ("the third batch", "its fifth meeting"); "first"
 # only before such a word, since "first" is also "earliest" ("the first country to ...")
 _ORDINAL_WORD = re.compile(
@@ -514,8 +516,10 @@ def mentions(passage_text: str, specific: str) -> bool:
         day, month = specific.split()
         return re.search(rf"(?<!\d){day}(?:st|nd|rd|th)?\s+{month[:3]}|\b{month[:3]}[a-z]*\.?\s+{day}(?!\d)",
                          passage_text, re.IGNORECASE) is not None
-    if specific in _ORDINALS:  # "third" or "3rd"
-        return re.search(rf"\b(?:{specific}|{_ORDINALS[specific]}(?:st|nd|rd|th))\b", passage_text, re.IGNORECASE) is not None
+    if specific in _ORDINALS:  # "third", "3rd", or a Roman numeral after a name: "Phase III"
+        n = _ORDINALS[specific]
+        return (re.search(rf"\b(?:{specific}|{n}(?:st|nd|rd|th))\b", passage_text, re.IGNORECASE) is not None
+                or re.search(rf"\b[A-Z][a-z]+\s+{_ROMAN[n]}\b", passage_text) is not None)
     flat = re.sub(r"(?<=\d)[,\s](?=\d{3}\b)", "", passage_text)
     needle = re.sub(r"(?<=\d),(?=\d{3}\b)", "", specific)
     if needle[:1].isdigit():
