@@ -825,3 +825,21 @@ def test_a_question_about_two_things_is_answered_by_a_unit_for_each_when_no_one_
     assert "2021" in evidence.missing
     _, (evidence, _) = judged("How many people did the 2019 guide count at the week in 2025")
     assert evidence.missing and evidence.together == 1
+
+
+def test_a_version_under_another_entry_does_not_date_the_thing_asked_about() -> None:
+    """"Since when has heapq.nlargest had key?": heapq.merge's "Changed in version 3.5" is a
+    neighbouring fact; the same note under nlargest's own entry, or under no entry, answers."""
+    text = "Changed in version 3.5: Added the optional key parameter."
+    p = Passage("v:00000", "heapq.html", 0, text, "Functions", 0, len(text), "h")
+    src = Source(p, "heapq", 0.9)
+    q = analyse("In which Python version did heapq.nlargest gain its key argument?")
+
+    def kind_missing(head: str | None) -> bool:
+        units = [PassageUnit("v:00000", "sentence", 0, len(text), text, head, None)]
+        got = Selector().candidates(q, [src], lambda s: units)
+        return assess(q, [Hit(p, 1.0, dense=0.7)], got, [src])[0].kind_missing
+
+    assert kind_missing("heapq.merge(*iterables, key=None, reverse=False)")
+    assert not kind_missing("heapq.nlargest(n, iterable, key=None)")
+    assert not kind_missing(None)

@@ -51,6 +51,7 @@ from assistant.engine.query import (
 )
 from assistant.engine.retrieve import Hit
 from assistant.engine.select import Candidate, read_under, section_of
+from index.units import PassageUnit
 
 CONSTRAINT_WINDOW = 5  # a unit that meets the constraints may be promoted from this far down...
 CONSTRAINT_SCORE = 0.6  # ...when it scores at least this share of the best
@@ -181,7 +182,17 @@ def _has_answer_kind(question: Query, c: Candidate) -> bool:
         return names_person(c.unit.read, question.proper)
     if question.effect and question.wants == "date" and not EFFECT.search(c.unit.read):
         return False  # "when does it come into force" is not answered by the date it was approved
+    if question.wants == "date" and not _of_named(question, c.unit):
+        return False  # "since when has heapq.nlargest had key" is not answered by heapq.merge's "Changed in version 3.5"
     return has_kind(c.unit.read, question.wants, question.text, question.measure and question.wants == "number")
+
+
+def _of_named(question: Query, unit: PassageUnit) -> bool:
+    """Whether a unit may be about the thing a question names by qualified name (``heapq.nlargest``):
+    not read under another entry (``heapq.merge``), unless it names the thing in its own words.
+    A question naming none, or a unit under no entry, is met."""
+    named = [s for s in question.subjects if "." in s and not is_acronym(s)]
+    return not named or not unit.head or any(names_exactly(unit.head, s) or mentions(unit.text, s.rsplit(".", 1)[1]) for s in named)
 
 
 def _counts_asked(question: Query, c: Candidate) -> bool:
