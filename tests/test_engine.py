@@ -595,6 +595,15 @@ def test_an_ordinal_word_names_an_edition_the_passage_must_have() -> None:
     assert not mentions("Article 2 of the law", "second")
 
 
+def test_a_one_digit_version_is_a_specific_met_in_a_run_of_versions() -> None:
+    from assistant.engine.query import mentions
+
+    assert "version 7" in analyse("How do I generate a version 7 UUID?").specifics
+    listed = "uuid1(), uuid3(), uuid4() and uuid5() generate version 1, 3, 4, and 5 UUIDs"
+    assert mentions(listed, "version 4") and not mentions(listed, "version 7")
+    assert mentions("random.seed(a=None, version=2)", "version 2")
+
+
 def test_when_something_takes_effect_is_not_when_it_was_approved() -> None:
     q = analyse("On what date will the new mandatory RoHS standard come into force?")
     assert q.wants == "date" and q.effect

@@ -352,6 +352,10 @@ _DAY = re.compile(rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTHS})\b|\
 _DAY_SPECIFIC = re.compile(rf"\d{{1,2}} (?:{_MONTHS})", re.IGNORECASE)
 
 
+# a one-digit number that names a version, a protocol or a phase ("a version 7 UUID", "protocol 5")
+_NUMBERED = re.compile(r"\b(version|protocol|phase|level|edition)\s+(\d)\b(?![.\d])", re.IGNORECASE)
+
+
 def specifics(text: str) -> list[str]:
     """Things the question names that an answer must be about: years, standard codes, numbers
     and personal names. A passage that mentions none of them cannot be the evidence."""
@@ -368,6 +372,7 @@ def specifics(text: str) -> list[str]:
         if n not in codes and not _YEAR.fullmatch(n) and len(n.replace(",", "")) >= 2 and not in_date:
             out.append(n)
     out += re.findall(r"\b\d{1,3}(?:st|nd|rd|th)\b", text)  # "the 13th Five-Year Plan"
+    out += [f"{m.group(1).lower()} {m.group(2)}" for m in _NUMBERED.finditer(text)]  # "a version 7 UUID"
     out += [(m.group(1) or m.group(2)).lower() for m in _ORDINAL_WORD.finditer(text)]  # "the third batch"
     out += [m.group(1) for m in _NAME.finditer(text)]
     return list(dict.fromkeys(out))
@@ -515,6 +520,10 @@ def mentions(passage_text: str, specific: str) -> bool:
     if _DAY_SPECIFIC.fullmatch(specific):  # "16 January": "16 January", "January 16th", "Jan. 16"
         day, month = specific.split()
         return re.search(rf"(?<!\d){day}(?:st|nd|rd|th)?\s+{month[:3]}|\b{month[:3]}[a-z]*\.?\s+{day}(?!\d)",
+                         passage_text, re.IGNORECASE) is not None
+    numbered = _NUMBERED.fullmatch(specific)
+    if numbered:  # "version 4": also in a run of them ("version 1, 3, 4, and 5 UUIDs", "version=4")
+        return re.search(rf"\b{numbered.group(1)}s?\s*=?\s*(?:\d+(?:,\s*|\s*,?\s+(?:and|or|to)\s+|\s*-\s*))*{numbered.group(2)}\b(?![.\d])",
                          passage_text, re.IGNORECASE) is not None
     if specific in _ORDINALS:  # "third", "3rd", or a Roman numeral after a name: "Phase III"
         n = _ORDINALS[specific]
