@@ -389,6 +389,10 @@ def test_what_happens_when_asks_about_a_condition_not_a_date() -> None:
     assert analyse("What happens when you put an item into a full queue?").wants != "date"
     assert analyse("When was the queue added?").wants == "date"
     assert analyse("Do you know when the plan was published?").wants == "date"
+    # a "when" clause that sets the scene asks for nothing: the question after it does
+    assert analyse("When CNAS signed the memorandum in 2025, who signed for the Chinese side?").wants == "who"
+    assert analyse("When graphlib finds a cycle, how do I see its nodes?").wants == "fact"
+    assert analyse("When was the memorandum signed, and who signed it?").wants == "date"
 
 
 def test_a_sentence_and_the_next_one_answer_together_when_only_the_next_holds_the_number() -> None:

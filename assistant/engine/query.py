@@ -242,8 +242,15 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
 _JOINED = re.compile(r"\b(?:and|both|as well as|versus|vs\.?|compared?(?: with| to)?)\b", re.IGNORECASE)
 
 
+# a clause that sets the scene before the question ("When CNAS signed the MoU, who signed for
+# ...", "If I pass None, what ..."): its "when" asks for nothing
+_SCENE = re.compile(r"^\W*(?:when|after|before|once|while|if)\s+(?!(?:is|was|were|are|did|does|do|will|would|has|have|had|can|could|should)\b)"
+                    r"[^?]*?,\s*(?=(?:who|whom|whose|what|which|how|where|why|when)\b)", re.IGNORECASE)
+
+
 def wants_of(text: str) -> str:
-    """The kind of answer a question asks for."""
+    """The kind of answer a question asks for (that of its main clause, after a scene-setting one)."""
+    text = _SCENE.sub("", text, count=1)
     if _CODE_Q.search(text):
         return "code"
     if _REASON_Q.search(text):
