@@ -623,6 +623,10 @@ def test_who_represented_a_body_needs_a_person_s_name() -> None:
     assert not names_person("Invitees include the EU delegation, EUCCC, German Embassy, French Embassy, GIZ and BSI.")
     text = "Invitees include the EU delegation, EUCCC, German Embassy, French Embassy, GIZ and BSI."
     assert verdict(q.text, text).kind_missing
+    # a name after an office is a person's; the first words of a body's name are not
+    assert names_person("Director GAN Xiaobin's speech put forward three suggestions.")
+    assert not names_person("Experts came from the Energy Conservation and Comprehensive Utilization Department.")
+    assert not names_person("It was sent to the Director General Office.")
 
 
 def test_a_proper_word_the_documents_never_use_is_a_near_miss() -> None:

@@ -129,9 +129,14 @@ _ORG_WORD = (r"(?:Center|Centre|Administration|Agency|Committee|Institute|Associ
              r"Standard|Standards|Law|Plan|Republic|China|Chinese|European|National|International|State)")
 # a personal name: a titled one ("Dr. Betty XU"), or two or three capitalised words that are no
 # body's name, set off as a name is ("Zhang Zhaohua, Director of CNAS")
+_OFFICE = (r"(?:Director(?:-General)?|Deputy Director|Administrator|Vice Administrator|President|Vice President|"
+           r"Chairman|Chairwoman|Secretary-General|Minister|Vice Minister|Commissioner)")
 _PERSON = re.compile(
     rf"\b{_TITLE}\s+[A-Z][\w'-]+"
-    rf"|(?<![A-Z]\w\s)\b(?!{_ORG_WORD}\b)[A-Z][a-z'-]+(?:\s+(?!{_ORG_WORD}\b)[A-Z][a-zA-Z'-]+){{1,2}}(?=\s*(?:,|\((?![A-Z]{{2,}}\))|\bof\b|\band\b|$))"
+    rf"|\b{_OFFICE}\s+(?!{_ORG_WORD}\b|General\b)[A-Z][A-Za-z'-]+\s+(?!{_ORG_WORD}\b)[A-Z][a-z]+\b(?!\s+{_ORG_WORD}\b)"  # "Director GAN Xiaobin", "Administrator Luo Wen"
+    rf"|(?<![A-Z]\w\s)\b(?!{_ORG_WORD}\b)[A-Z][a-z'-]+(?:\s+(?!{_ORG_WORD}\b)[A-Z][a-zA-Z'-]+){{1,2}}"
+    # set off as a name is; not the first words of a body's name ("Energy Conservation and Comprehensive Utilization Department")
+    rf"(?=\s*(?:,|\((?![A-Z]{{2,}}\))|\bof\b|\band\b(?!(?:\s+[A-Z][a-z]+)+\s+{_ORG_WORD}\b)|$))"
 )
 
 
