@@ -635,6 +635,7 @@ def test_a_proper_word_the_documents_never_use_is_a_near_miss() -> None:
     assert proper_words("How many American companies joined the group?") == ["American"]
     assert proper_words("Is an item 2 bytes on Windows and 4 on Linux?") == ["Windows", "Linux"]
     assert proper_words("What did the group agree in March?") == []  # months and the opening word are no names
+    assert proper_words("What did SAMR sign with Thailand's ministry?") == ["Thailand"]  # an owner is a name too
     text = "There are 3 European companies among the members, which shows openness."
     for question, refused in (("How many American companies are among the members?", True),
                               ("How many companies from Europe are among the members?", False)):

@@ -411,7 +411,7 @@ _DEFINE_Q = re.compile(r"^\W*(?:so |and )?what(?:'s|’s|\s+(?:is|are|does|do))\
 _EXAMPLE_Q = re.compile(r"\b(example|snippet|sample code|code|syntax|usage|show me|how (?:do|can|would|should) (?:i|you|we) (?:write|use|call))\b", re.IGNORECASE)
 
 
-_PROPER = re.compile(r"(?<![.?!:;]\s)(?<!^)(?<![\w.'’-])([A-Z][a-z]{2,})(?![\w'’-])")
+_PROPER = re.compile(r"(?<![.?!:;]\s)(?<!^)(?<![\w.'’-])([A-Z][a-z]{2,})(?![\w-])(?!['’](?!s\b))")  # "Thailand's" too
 _NOT_PROPER = frozenset(_MONTHS.title().split("|")) | {
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "And", "But", "The", "What",
     "Which", "Who", "When", "Where", "Why", "How"}
