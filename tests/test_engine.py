@@ -651,6 +651,9 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
     # a keyword passed in a call is a parameter the documents must have (onexc is 3.12's)
     assert names("shutil.rmtree(path, onexc=handler): what does the handler get?") == ["onexc", "rmtree"]
     assert names("Which version added the e format (IEEE half precision)?") == ["IEEE"]  # no call: a space
+    # "the encoding argument" names a parameter; "a single argument" says what kind of one
+    assert names("What is the encoding argument for?") == ["encoding"]
+    assert names("How do I quote text as a single argument in a shell command?") == []
 
 
 def test_what_value_needs_a_literal_value() -> None:

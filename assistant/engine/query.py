@@ -397,6 +397,12 @@ _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
 _PARAMETER = re.compile(r"\b(?:the|its|a|an)\s+['\"`]?([a-z_][a-z0-9_]*)['\"`]?\s+(?:parameter|argument|keyword argument|kwarg|option|flag|callback|hook|attribute)s?\b")
 
 
+# words that say what kind of parameter, not which one
+_NOT_PARAMETER = frozenset({
+    "single", "one", "two", "first", "second", "third", "last", "only", "same", "other", "another", "new", "extra",
+    "additional", "optional", "required", "mandatory", "positional", "keyword", "default", "given", "boolean", "bool",
+    "numeric", "integer", "string", "callable", "separate", "special", "different", "right", "wrong", "correct",
+    "relevant", "corresponding", "appropriate", "specific", "main", "second", "final", "empty", "whole"})
 _PARAM_OF = re.compile(_PARAMETER.pattern + r"\s+(?:of|for|to|in)\s+(?:the\s+)?`?((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:\(\))?`?")
 
 
@@ -404,7 +410,7 @@ def param_of(text: str) -> list[tuple[str, str]]:
     """A parameter with the function it belongs to ("the dir_fd argument of glob.escape"): the
     answer is in that function's entry, which must name the parameter; ``glob.glob``'s
     ``dir_fd`` is a near miss."""
-    return [(m.group(1), m.group(2)) for m in _PARAM_OF.finditer(text) if "." in m.group(2) or "_" in m.group(2)]
+    return [(m.group(1), m.group(2)) for m in _PARAM_OF.finditer(text) if ("." in m.group(2) or "_" in m.group(2)) and m.group(1) not in _NOT_PARAMETER]
 
 
 _DEFINE_Q = re.compile(r"^\W*(?:so |and )?what(?:'s|’s|\s+(?:is|are|does|do))\s+(?:an?\s+|the\s+)?[\w.()'-]+(?:\s+[\w.()'-]+){0,3}?(?:\s+(?:do|mean|for))?\s*\??$", re.IGNORECASE)
@@ -438,7 +444,8 @@ def names(text: str) -> list[str]:
     """What the question calls by a name of its own: identifiers (``timeout_ms``, ``uuid7()``,
     ``StrEnum``) and acronyms (``GPU``, ``CNCA``). A collection whose retrieved passages never
     mention one has nothing on it; for dotted names the last part counts."""
-    out = [m.group(1) for m in _PARAMETER.finditer(text)]  # "the encoding parameter", "its maxsize argument"
+    # "the encoding parameter", "its maxsize argument"; not "a single argument", "the first option"
+    out = [m.group(1) for m in _PARAMETER.finditer(text) if m.group(1) not in _NOT_PARAMETER]
     for m in _IDENTIFIER.finditer(text):
         word, call = m.group(1), m.group(2)
         if call:  # "NamedTemporaryFile(delete_on_close=False)": a keyword it passes is a parameter name
