@@ -179,3 +179,15 @@ def test_that_flag_is_the_name_the_last_answer_gave() -> None:
     assert "copytree" in turn.carried  # the subject still comes along
     assert "shutil.copytree" in resolve("And what does that function return?", history).question
     assert resolve("What does the chapter on flags say?", history).question == "What does the chapter on flags say?"
+
+
+def test_it_after_a_question_for_a_function_is_the_function_the_answer_gave() -> None:
+    from assistant.conversation.followups import resolve
+    from assistant.models import Message
+
+    answer = Message(role="assistant", content="`tempfile.mkstemp(suffix=None)`: Creates a temporary file. [1]")
+    asked = Message(role="user", content="Which tempfile function keeps the file after it is closed?")
+    assert "tempfile.mkstemp" in resolve("What does it give back?", [asked, answer]).question
+    # after a question about something else, "it" is the subject the conversation carries
+    other = Message(role="user", content="How secure are temporary files on Unix?")
+    assert "mkstemp" not in resolve("What does it give back?", [other, answer]).question

@@ -69,9 +69,10 @@ def resolve(question: str, history: Sequence[Message]) -> Standalone:
     for previous in (m.content for m in history if m.role == "user"):
         subject = _next_subject(_step(previous, subject), subject)
     answers = [m.content for m in history if m.role == "assistant"]
+    asked = [m.content for m in history if m.role == "user"]
     leaning = needs_context(question)
     if answers:
-        question = _with_answer_name(question, answers[-1])
+        question = _with_answer_name(question, answers[-1], asked[-1] if asked else "")
     return _step(question, subject, leaning)
 
 
@@ -79,20 +80,27 @@ def resolve(question: str, history: Sequence[Message]) -> Standalone:
 _POINTS_AT_ANSWER = re.compile(
     r"\b(?:that|this|the same|the said)\s+(?:[\w-]+\s+)?(?:(?P<param>flag|parameter|argument|option|keyword|setting)|"
     r"function|method|class|constant|attribute|exception|decorator|error)\b", re.IGNORECASE)
+# a question after a thing in the code by what it does ("which tempfile function keeps the file?")
+_ASKED_FOR_CODE = re.compile(r"\b(?:which|what)\s+(?:[\w.-]+\s+){0,2}?(?:function|method|class|decorator|helper|call|exception)s?\b",
+                             re.IGNORECASE)
+_IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
 _PARAM_NAME = re.compile(r"(?<![\w.])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w(])")  # snake_case: dirs_exist_ok
 _CODE_NAME = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\(")  # a call: shutil.copytree(
 
 
-def _with_answer_name(question: str, answer: str) -> str:
+def _with_answer_name(question: str, answer: str, previous: str = "") -> str:
     """``question`` with the name the last answer gave that it points at and does not say
     itself, after the words that point ("that flag dirs_exist_ok"): for "that flag", the first
-    parameter-like name; for "that function", the first called one. The name is then what the
-    user asks about now, in their own words."""
+    parameter-like name; for "that function", the first called one; for "it" after a question
+    that asked which function (or class, method ...) to use, the first called one too. The
+    name is then what the user asks about now, in their own words."""
     m = _POINTS_AT_ANSWER.search(question)
+    if not m and _ASKED_FOR_CODE.search(previous):
+        m = _IT.search(question)
     if not m:
         return question
     said = set(words(question))
-    name = next((n for n in (_PARAM_NAME if m.group("param") else _CODE_NAME).findall(answer) if n not in said), None)
+    name = next((n for n in (_PARAM_NAME if m.groupdict().get("param") else _CODE_NAME).findall(answer) if n not in said), None)
     return question if name is None else f"{question[: m.end()]} {name}{question[m.end():]}"
 
 
