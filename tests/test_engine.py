@@ -393,6 +393,9 @@ def test_what_happens_when_asks_about_a_condition_not_a_date() -> None:
     assert analyse("When CNAS signed the memorandum in 2025, who signed for the Chinese side?").wants == "who"
     assert analyse("When graphlib finds a cycle, how do I see its nodes?").wants == "fact"
     assert analyse("When was the memorandum signed, and who signed it?").wants == "date"
+    # a deadline is asked for only as one: "what is the deadline", not "can I move its deadline"
+    assert analyse("What is the deadline for comments?").wants == "date"
+    assert analyse("Can I move its deadline after entering the block?").wants != "date"
 
 
 def test_a_sentence_and_the_next_one_answer_together_when_only_the_next_holds_the_number() -> None:

@@ -27,7 +27,8 @@ _NUMBER_Q = re.compile(
 # "what happens when ..." and "what does X do when ..." ask about a condition
 _DATE_Q = re.compile(
     r"^\W*(?:and |so |but |then )?when\b|\b(?:know|tell me|say|find out|remember|recall|ask) when\b|"
-    r"\b(what (date|day|year|month|time)|which (date|day|year|month)|by what date|deadline|"
+    r"\b(what (date|day|year|month|time)|which (date|day|year|month)|by what date|"
+    r"(?:what|when)(?:'s| is| was| are| were)? (?:the )?(?:\w+ )?deadline|deadline (?:for|to)|"  # not "can I move its deadline"
     r"since when|until when|till when|take effect|come into (force|effect)|effective date|"
     r"(?:which|what|since which|from which|in which) (?:\w+ )?(?:version|release))\b",
     re.IGNORECASE,
