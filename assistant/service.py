@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from assistant.conversation.followups import Standalone, from_rewrite, needs_context, resolve
+from assistant.conversation.followups import POINTS_AT_ANSWER, Standalone, from_rewrite, needs_context, resolve
 from assistant.engine import citations
 from assistant.engine.check import Evidence, assess, should_abstain
 from assistant.engine.citations import Source
@@ -190,7 +190,7 @@ class Assistant:
             return [self._part(q, k)]
         parts = [self._part(q.parts[0].with_vector(self.retriever.embed_query(q.parts[0].text)), k)]
         for p in q.parts[1:]:
-            given = _answered_names(parts[0]) if _POINTS_AT_ANSWER.search(p.asked) else []
+            given = _answered_names(parts[0]) if POINTS_AT_ANSWER.search(p.asked) else []
             if given:
                 p = analyse(f"{p.text} ({' '.join(given)})", carried=p.carried | frozenset(terms(" ".join(given))), asked=p.asked)
             part = self._part(p.with_vector(self.retriever.embed_query(p.text)), k)
@@ -311,12 +311,6 @@ class Assistant:
             draft = to_draft(_relay(self.generator.stream(q.text, sources, history), sink))
         draft, self.last_verification = verify_draft(draft, sources, self.retriever.embedder.embed)
         return draft, {}
-
-
-# "that function", "this decorator", "the same module": what the first part's answer names
-_POINTS_AT_ANSWER = re.compile(r"\b(?:that|this|the same|the said)\s+(?:[\w-]+\s+)?(?:function|method|class|module|decorator|"
-                               r"constant|attribute|exception|standard|body|organi[sz]ation|agency|document|regulation|law|list)\b",
-                               re.IGNORECASE)
 
 
 # a later part that speaks of the first part's subject by a pronoun

@@ -76,10 +76,12 @@ def resolve(question: str, history: Sequence[Message]) -> Standalone:
     return _step(question, subject, leaning)
 
 
-# "that flag", "this function", "the same exception": something the last answer named
-_POINTS_AT_ANSWER = re.compile(
+# "that flag", "this function", "the same standard": something an earlier answer named (the last
+# turn's, or the first part's of a question in two parts)
+POINTS_AT_ANSWER = re.compile(
     r"\b(?:that|this|the same|the said)\s+(?:[\w-]+\s+)?(?:(?P<param>flag|parameter|argument|option|keyword|setting)|"
-    r"function|method|class|constant|attribute|exception|decorator|error)\b", re.IGNORECASE)
+    r"function|method|class|module|decorator|constant|attribute|exception|error|"
+    r"standard|body|organi[sz]ation|agency|document|regulation|law|list)\b", re.IGNORECASE)
 # a question after a thing in the code by what it does ("which tempfile function keeps the file?")
 _ASKED_FOR_CODE = re.compile(r"\b(?:which|what)\s+(?:[\w.-]+\s+){0,2}?(?:function|method|class|decorator|helper|call|exception)s?\b",
                              re.IGNORECASE)
@@ -94,7 +96,7 @@ def _with_answer_name(question: str, answer: str, previous: str = "") -> str:
     parameter-like name; for "that function", the first called one; for "it" after a question
     that asked which function (or class, method ...) to use, the first called one too. The
     name is then what the user asks about now, in their own words."""
-    m = _POINTS_AT_ANSWER.search(question)
+    m = POINTS_AT_ANSWER.search(question)
     if not m and _ASKED_FOR_CODE.search(previous):
         m = _IT.search(question)
     if not m:
