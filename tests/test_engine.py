@@ -426,7 +426,8 @@ def test_prose_leads_unless_the_question_asks_for_an_example() -> None:
 
 
 def test_a_later_part_that_points_at_the_first_part_s_answer_is_asked_with_its_names() -> None:
-    from assistant.service import _POINTS_AT_ANSWER, Part, _answered_names
+    from assistant.conversation.followups import POINTS_AT_ANSWER
+    from assistant.service import Part, _answered_names
 
     text = "Changed in version 3.9: The math.gcd() function is now used to normalize the numerator and denominator."
     p = Passage("fr:1", "fractions.html", 2, text, "class fractions.Fraction", 0, len(text), "h")
@@ -439,8 +440,9 @@ def test_a_later_part_that_points_at_the_first_part_s_answer_is_asked_with_its_n
     # the name the unit's own words give comes before the term it is read under
     under = replace(ranked[0], unit=replace(ranked[0].unit, head="class fractions.Fraction(numerator=0, denominator=1)"))
     assert _answered_names(replace(first, ranked=[under])) == ["math.gcd"]
-    assert _POINTS_AT_ANSWER.search("what does that function return when any argument is nonzero?")
-    assert not _POINTS_AT_ANSWER.search("which exception does tomllib.load raise?")
+    assert POINTS_AT_ANSWER.search("what does that function return when any argument is nonzero?")
+    assert POINTS_AT_ANSWER.search("and when was that standard published?")  # one pattern for parts and turns
+    assert not POINTS_AT_ANSWER.search("which exception does tomllib.load raise?")
     assert _answered_names(Part(q, [], [src], ranked, evidence, abstain=True)) == []  # a refused part names nothing
 
 
