@@ -869,3 +869,16 @@ def test_a_version_under_another_entry_does_not_date_the_thing_asked_about() -> 
     assert kind_missing("heapq.merge(*iterables, key=None, reverse=False)")
     assert not kind_missing("heapq.nlargest(n, iterable, key=None)")
     assert not kind_missing(None)
+
+
+def test_what_a_described_situation_mentions_in_passing_need_not_be_in_the_answer() -> None:
+    """"When my CLI output is piped ..., get_terminal_size() returns a fixed size. What does it
+    fall back to?": the CLI, Linux or "the 10th digit" of the situation are no constraints;
+    the code it names and its years still are, and so is everything in the question itself."""
+    q = analyse("When my CLI output is piped on Linux, shutil.get_terminal_size() returns a fixed size. "
+                "What columns does it fall back to?")
+    assert q.names == ("get_terminal_size",) and q.proper == ()
+    q = analyse("math.isclose(a, b) says my floats differ in the 10th digit. What tolerance does it use?")
+    assert q.specifics == () and q.names == ("isclose",)
+    assert analyse("In 2020 MIIT issued a plan. What did it set?").specifics == ("2020",)
+    assert analyse("Which CLI tool did MIIT release for Linux in 2020?").names == ("CLI", "MIIT")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.text import terms
+from index.text import sentence_spans, terms
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _NUMBER_Q = re.compile(
@@ -216,14 +216,30 @@ def analyse(text: str, carried: frozenset[str] = frozenset(), asked: str | None 
     return replace(query, parts=parts)
 
 
+def _scene(asked: str) -> tuple[str, str]:
+    """A question after a description of the asker's situation ("My CLI output is piped to a
+    file, and get_terminal_size() returns a fixed size. What does it fall back to?") as that
+    description and the question. What the situation mentions in passing (a "CLI", "Linux",
+    "the 10th digit") need not be in the answer; its years, codes and the code it names
+    (``get_terminal_size``) still must."""
+    spans = sentence_spans(asked)
+    k = 0
+    while k < len(spans) - 1 and asked[spans[k][0] : spans[k][1]].rstrip().endswith((".", "!")):
+        k += 1
+    if k == 0:
+        return "", asked
+    return asked[: spans[k][0]], asked[spans[k][0] :]
+
+
 def _single(text: str, carried: frozenset[str], asked: str) -> Query:
+    scene, question = _scene(asked)
     return Query(
         text=text,
         terms=tuple(dict.fromkeys(terms(text))),
         wants=wants_of(text),
-        specifics=tuple(specifics(asked)),
-        names=tuple(names(asked)),
-        proper=tuple(w for w in proper_words(asked) if w not in _described(asked)),
+        specifics=tuple(dict.fromkeys(specifics(question) + [s for s in specifics(scene) if _YEAR.fullmatch(s) or _CODE.fullmatch(s)])),
+        names=tuple(dict.fromkeys(names(question) + [n for n in names(scene) if not is_acronym(n)])),
+        proper=tuple(w for w in proper_words(question) if w not in _described(question)),
         subjects=tuple(subjects(text)),
         example=bool(_EXAMPLE_Q.search(text)),
         defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
