@@ -268,6 +268,9 @@ def test_a_how_long_needs_a_quantity_with_its_unit_of_measure() -> None:
     assert not has_kind("Chinese standards were adopted in eight railway projects.", "number", q.text, measure=True)
     assert has_kind("The line is 142.3 km long.", "number", q.text, measure=True)
     assert has_kind("The office completes the review within 45 working days.", "number", q.text, measure=True)
+    # how long a sequence can be is a count of its elements
+    assert has_kind("A sequence of length 2080 is the largest that fits.", "number", q.text, measure=True)
+    assert has_kind("Lines are wrapped at 70 columns.", "number", q.text, measure=True)
     assert not analyse("How many projects adopted Chinese standards?").measure
     for question in ("What is its maximum operating speed?", "What is the maximum length of a key accepted by json.dumps?"):
         q = analyse(question)

@@ -152,7 +152,8 @@ _SIGNATURE_Q = re.compile(r"\bdefault(?:s|ed)?\b|\b(?:parameter|argument|keyword
 _MEASURE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:(?:working|business|calendar|natural|full)\s+)?(?:%|percent\b|per cent\b|(?:km|kilomet|met|mile|cm|mm|m\b|kg|kilogram|gram|ton|tonne|second|minute|hour|"
     r"day|week|month|year|decade|km/h|mph|byte|kb\b|mb\b|gb\b|bit|character|yuan|rmb|euro|eur\b|usd|dollar|million|billion|trillion))"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred)\s+(?:second|minute|hour|day|week|month|year|decade|kilomet|mile)",
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred)\s+(?:second|minute|hour|day|week|month|year|decade|kilomet|mile)"
+    r"|\blength (?:of )?\d+|\d+\s*(?:elements?|items?|entries|digits?|lines?|columns?)\b",  # how long a sequence can be
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*%?(?![\w.])")
