@@ -348,6 +348,15 @@ def test_a_list_item_that_continues_its_introduction_is_no_candidate_of_its_own(
              PassageUnit("c:1", "sentence", item, len(text), text[item:], None, None)]
     got = Selector().candidates(analyse("How can classes override the copying operation?"), [Source(p, "copy", 0.9)], lambda s: units)
     assert [c.unit.kind for c in got] == ["list"]
+    # nor one that runs on into the next item, capitalised or not
+    text = "She said standardization is:\n\n- A core element of opening-up,\n\n- A bridge between markets."
+    p = Passage("c:2", "n.txt", 0, text, "News", 0, len(text), "h")
+    item = text.index("- A core")
+    units = [PassageUnit("c:2", "list", 0, len(text), text, None, None),
+             PassageUnit("c:2", "sentence", item, text.index(",") + 1, text[item : text.index(",") + 1], None, None)]
+    got = Selector().candidates(analyse("What is a core element of opening-up?"), [Source(p, "n", 0.9)], lambda s: units)
+    assert [c.unit.kind for c in got] == ["list"]
+    assert render(units[1]) == "A core element of opening-up."  # never ",."
 
 
 def test_a_sentence_too_short_to_say_what_it_is_about_is_led_by_its_heading() -> None:

@@ -249,7 +249,7 @@ def _render_row(head: str, row: str) -> str:
 
 def _end(sentence: str) -> str:
     sentence = sentence.rstrip()
-    if sentence.endswith(":"):  # an answer never ends on a colon without what follows
+    if sentence.endswith((":", ",", ";")):  # an answer never ends on a colon without what follows, nor on ",."
         sentence = sentence[:-1].rstrip()
     return sentence if sentence.endswith((".", "!", "?", '"', "”", ")", "`")) else sentence + "."
 

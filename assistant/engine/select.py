@@ -211,6 +211,9 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
 
 
 _CONTINUED_ITEM = re.compile(r"^\s*(?:[-–•*]|\d{1,2}[.)])\s+[a-z]")
+# an item that runs on into the next ("- A core element of institutional opening-up,")
+_ITEM = re.compile(r"^\s*(?:[-–•*]|\d{1,2}[.)])\s+")
+_RUNS_ON = re.compile(r"(?:[,;]|\b(?:and|or))$")
 
 
 def _fragment(unit: PassageUnit) -> bool:
@@ -220,7 +223,8 @@ def _fragment(unit: PassageUnit) -> bool:
     is the candidate instead."""
     if unit.kind != "sentence":
         return False
-    return unit.text.rstrip().endswith(":") or bool(_CONTINUED_ITEM.match(unit.text))
+    text = unit.text.rstrip()
+    return text.endswith(":") or bool(_CONTINUED_ITEM.match(unit.text)) or bool(_ITEM.match(text) and _RUNS_ON.search(text))
 
 
 def _openers(src: Source, units: Sequence[PassageUnit]) -> set[int]:
