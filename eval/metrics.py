@@ -63,9 +63,10 @@ _ARTEFACT = re.compile(r"^\s*(?:answer\s*:|question\s*:|\u00b6|[-•*]\s)", re.I
 
 
 def is_clean(answer: str) -> bool:
-    """No sentence ending ":." and no extraction artefact at the start (code blocks aside)."""
+    """No sentence ending ":." (or ",." / ";.": a clause cut off) and no extraction artefact at
+    the start (code blocks aside)."""
     prose = re.sub(r"```.*?```", " ", answer, flags=re.S)  # code is quoted as written
-    return ":." not in prose and not _ARTEFACT.match(prose) and "\u00b6" not in prose
+    return not re.search(r"[:,;]\.(?![\w.])", prose) and not _ARTEFACT.match(prose) and "\u00b6" not in prose
 
 
 _ASIDE = re.compile(r"\((?:hereinafter|hereafter)[^)]{0,120}\)", re.IGNORECASE)

@@ -66,3 +66,12 @@ def test_the_gate_forgives_one_borderline_turn_but_not_two() -> None:
     base = {"collections": {"c": {"metrics": {"dev": {}, "test": {"abstention_recall": 0.7647}}, "correct": {}}}}
     assert regressions(data(0.7059), base) == []  # one of 17 turns
     assert regressions(data(0.6471), base)  # two
+
+
+def test_an_answer_with_a_clause_cut_off_is_not_clean() -> None:
+    from eval.metrics import is_clean
+
+    assert not is_clean("Three achievements were announced:. [1]")
+    assert not is_clean("A core element of institutional opening-up,. [1]")
+    assert is_clean("The bytes object produced by pack(format, ...) is returned. [1]")  # an ellipsis
+    assert is_clean("```\nx = a[:,.5]\n```\nThat is the slice. [1]")  # code is quoted as written
