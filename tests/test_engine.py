@@ -668,6 +668,10 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
     # a keyword passed in a call is a parameter the documents must have (onexc is 3.12's)
     assert names("shutil.rmtree(path, onexc=handler): what does the handler get?") == ["onexc", "rmtree"]
     assert names("Which version added the e format (IEEE half precision)?") == ["IEEE"]  # no call: a space
+    # a name with its number is a name (a module the pages may not have), met in its spellings
+    from assistant.engine.query import mentions
+    assert names("How do I make sqlite3 cursors return dicts?") == ["sqlite3"]
+    assert mentions("text encoded as UTF-8", "utf8") and not mentions("the sqlite module", "sqlite3")
     # "the encoding argument" names a parameter; "a single argument" says what kind of one
     assert names("What is the encoding argument for?") == ["encoding"]
     assert names("How do I quote text as a single argument in a shell command?") == []

@@ -473,6 +473,7 @@ def names(text: str) -> list[str]:
             "_" in word.strip("_")
             or call
             or re.search(r"[a-z][A-Z]", word)  # camelCase, StrEnum
+            or re.fullmatch(r"[a-z]{3,}\d+", word)  # a module or function named with its number: sqlite3, uuid4, base64
             or (_ACRONYM.match(word) and not first)
         ):
             out.append(word)
@@ -558,6 +559,9 @@ def mentions(passage_text: str, specific: str) -> bool:
         day, month = specific.split()
         return re.search(rf"(?<!\d){day}(?:st|nd|rd|th)?\s+{month[:3]}|\b{month[:3]}[a-z]*\.?\s+{day}(?!\d)",
                          passage_text, re.IGNORECASE) is not None
+    numbered_name = re.fullmatch(r"([a-z]{3,})(\d+)", specific)
+    if numbered_name:  # "utf8" is "UTF-8" too, "sha256" "SHA-256"
+        return re.search(rf"\b{numbered_name.group(1)}[-_ ]?{numbered_name.group(2)}\b", passage_text, re.IGNORECASE) is not None
     numbered = _NUMBERED.fullmatch(specific)
     if numbered:  # "version 4": also in a run of them ("version 1, 3, 4, and 5 UUIDs", "version=4")
         return re.search(rf"\b{numbered.group(1)}s?\s*=?\s*(?:\d+(?:,\s*|\s*,?\s+(?:and|or|to)\s+|\s*-\s*))*{numbered.group(2)}\b(?![.\d])",
