@@ -671,6 +671,7 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
     # a name with its number is a name (a module the pages may not have), met in its spellings
     from assistant.engine.query import mentions
     assert names("How do I make sqlite3 cursors return dicts?") == ["sqlite3"]
+    assert names("Since when does base64 offer z85encode?") == ["base64", "z85encode"]
     assert mentions("text encoded as UTF-8", "utf8") and not mentions("the sqlite module", "sqlite3")
     # "the encoding argument" names a parameter; "a single argument" says what kind of one
     assert names("What is the encoding argument for?") == ["encoding"]

@@ -473,7 +473,7 @@ def names(text: str) -> list[str]:
             "_" in word.strip("_")
             or call
             or re.search(r"[a-z][A-Z]", word)  # camelCase, StrEnum
-            or re.fullmatch(r"[a-z]{3,}\d+", word)  # a module or function named with its number: sqlite3, uuid4, base64
+            or re.fullmatch(r"[a-z]{3,}\d+|[a-z]+\d+[a-z]{2,}", word)  # named with its number: sqlite3, uuid4, base64, z85encode
             or (_ACRONYM.match(word) and not first)
         ):
             out.append(word)
