@@ -678,6 +678,15 @@ def test_a_name_called_with_arguments_is_a_name_the_documents_must_use() -> None
     assert names("How do I quote text as a single argument in a shell command?") == []
 
 
+def test_which_exception_needs_an_exception_s_name() -> None:
+    q = analyse("If code assigns to a frozen field, which exception is thrown?")
+    assert q.wants == "exception" and analyse("What error message is shown?").wants != "exception"
+    assert not has_kind("This emulates read-only frozen instances.", q.wants, q.text)
+    for said in ("These methods will raise a FrozenInstanceError when invoked.", "If no free slot is available, raise QueueFull.",
+                 "The exception raised is struct.error.", "SameFileError is raised if src and dst are the same file."):
+        assert has_kind(said, q.wants, q.text), said
+
+
 def test_what_value_needs_a_literal_value() -> None:
     assert analyse("What value does csv.field_size_limit() return by default?").wants == "value"
     assert analyse("what's the default max field size the csv parser allows?").wants == "value"

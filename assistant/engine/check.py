@@ -267,7 +267,7 @@ def reasons(evidence: Evidence, threshold: float) -> list[str]:
     if evidence.off_subject:
         out.append("the question is mostly in words the collection never uses")
     if evidence.kind_missing:
-        out.append("the chosen unit holds no answer of the kind asked (a date, number, name or code)")
+        out.append("the chosen unit holds no answer of the kind asked (a date, number, name, code or exception)")
     if evidence.score < threshold:
         out.append(f"evidence score {evidence.score:.2f} < {threshold}")
     return out

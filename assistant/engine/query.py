@@ -55,6 +55,9 @@ _CODE_Q = re.compile(
     rf"\b(?:what|which|under which|under what)\s+(?:is\s+|was\s+)?(?:the\s+|its\s+)?(?:(?:{_CODE_PREFIXES}|international|national|association|standard|document)\s+)+(?:number|code|reference)\b",
     re.IGNORECASE,
 )
+# "which exception is raised", "what error do I get": the name of an exception answers
+_EXCEPTION_Q = re.compile(r"\b(?:which|what)\s+(?:kind of\s+|type of\s+|sort of\s+)?(?:exception|error)(?!s)\b(?!\s+(?:message|code|handler|handling))",
+                          re.IGNORECASE)
 _LIST_Q = re.compile(r"\b(what are|which are|list|name the|what were|which were|what (types|kinds|areas|sectors|fields|products|measures|achievements|methods|functions|options|steps))\b", re.IGNORECASE)
 _ROLE = re.compile(
     r"\b((?:vice|deputy|assistant|executive|honorary|co)[- ]?)?(presiden(?:t|cy)|chair(?:man|woman|person)?(?:ship)?|"
@@ -70,7 +73,7 @@ _SECOND_PART = re.compile(
 )
 
 # the kinds of answer a unit must hold (a question after a fact or a list is met by any unit)
-KINDS = frozenset({"number", "date", "who", "code", "reason", "value"})
+KINDS = frozenset({"number", "date", "who", "code", "reason", "value", "exception"})
 QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _CODE = re.compile(rf"\b(?:{_CODE_PREFIXES})\s?[\d.]+(?:[-:]\d+)*\b")
@@ -171,7 +174,7 @@ class Query:
 
     text: str
     terms: tuple[str, ...]
-    wants: str  # "number" | "date" | "who" | "list" | "code" | "reason" | "value" | "fact"
+    wants: str  # "number" | "date" | "who" | "list" | "code" | "reason" | "value" | "exception" | "fact"
     specifics: tuple[str, ...]
     carried: frozenset[str] = frozenset()
     asked: str = ""
@@ -276,6 +279,8 @@ def wants_of(text: str) -> str:
     text = _SCENE.sub("", text, count=1)
     if _CODE_Q.search(text):
         return "code"
+    if _EXCEPTION_Q.search(text):
+        return "exception"
     if _REASON_Q.search(text):
         return "reason"
     if _VALUE_Q.search(text):
@@ -593,6 +598,9 @@ _KIND = {
         re.IGNORECASE,
     ),
     "value": re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])|\b(?:True|False|None)\b|`[^`]+`|['\"“‘][^'\"”’]{1,40}['\"”’]"),
+    # an exception's name: a class so named ("SameFileError", "struct.error") or one said to be raised ("raises QueueFull")
+    "exception": re.compile(r"\b[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Iteration)\b|\b[a-z_]+\.error\b"
+                            r"|\brais(?:e|es|ed|ing)\s+(?:an?\s+|the\s+)?`?[A-Z]\w+|\b[A-Z]\w+`?\s+(?:is|will be)\s+raised\b"),
     "reason": re.compile(
         r"\b(?:because|due to|owing to|as a result|thanks to|driven by|since|in order to|so that|so as to|"
         r"to (?:avoid|prevent|ensure|allow|enable|support|help|improve|reduce|protect|promote|meet|keep|make|"
