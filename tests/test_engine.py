@@ -175,6 +175,25 @@ def test_a_standard_number_money_and_a_verb_for_an_office_are_what_they_ask_for(
     assert roles("Who chairs SAC/TC 20?") == ["chair"] and roles("Who are its founders?") == ["founder"]
 
 
+def test_an_office_that_only_says_who_took_part_may_be_named_in_the_passage() -> None:
+    """"How many documents did Luo Wen sign with the head of the Uzbek agency?": the head is
+    named in the sentence before the one with the count; for "who is the head", the unit must
+    name the office itself."""
+    text = ("Luo Wen met Akmal Jumanazarov, Head of the Uzbek Agency. "
+            "Following the meeting, Mr. Luo and Mr. Jumanazarov signed three cooperation documents.")
+    p = Passage("v:00000", "v.txt", 0, text, "News", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9)
+    a = text.index("Following")
+    units = [PassageUnit("v:00000", "sentence", a, len(text), text[a:], None, None)]
+
+    def missing(question: str) -> tuple[str, ...]:
+        q = analyse(question)
+        return assess(q, [Hit(p, 1.0, dense=0.7)], Selector().candidates(q, [src], lambda s: units), [src])[0].missing
+
+    assert not missing("How many cooperation documents did Luo sign with the head of the Uzbek Agency?")
+    assert "head" in missing("Who is the head of the Uzbek Agency?")
+
+
 def test_an_office_is_a_role_the_unit_must_name() -> None:
     assert roles("Which country will take over the rotating BRICS presidency in 2026?") == ["presidency"]
     assert names_role("ABNT assumed the 2025 BRICS rotating presidency.", "presidency")

@@ -229,7 +229,9 @@ def unmet(question: Query, context: tuple[str, str, str, str]) -> tuple[str, ...
         tuple(s for s in question.specifics
               if not mentions(own if s in question.editions else passage if is_time_frame(s) else unit, s)
               or (s in question.frames and not mentions(own, s) and last_year(before) not in (None, s)))
-        + tuple(r for r in question.roles if not names_role(unit, r))
+        # an office asked after ("who is the vice-chair") must be the unit's; one that only says
+        # who took part ("signed with the head of the Uzbek agency") may be named in its passage
+        + tuple(r for r in question.roles if not names_role(unit if question.wants == "who" else passage, r))
         + tuple(b for b in question.role_of if not all(mentions(passage, w) for w in b.split()))
         + _names_unmet(question, passage)
         + (("an outcome (the passage states a target)",) if question.outcome and states_plan(own) else ())
