@@ -859,6 +859,8 @@ def test_a_question_about_a_thing_the_passages_name_is_on_their_subject() -> Non
 
     assert off("which one undoes the clock?", "This is the inverse function of localtime().")
     assert not off("which one undoes time.localtime()?", "This is the inverse function of time.localtime().")
+    # one word the collection never uses weighs like the others, not like the rarest word
+    assert not off("which time function undoes localtime?", "This is the inverse function of localtime().")
 
 
 def test_a_day_in_a_question_is_a_date_met_in_either_order() -> None:

@@ -253,7 +253,11 @@ def _names_unmet(question: Query, passage: str) -> tuple[str, ...]:
 def _off_subject(own: set[str], known: Container[str], weigh: Callable[[str], float]) -> bool:
     """A question mostly in words the whole collection never uses ("weather", "forecast",
     "weekend") is about something else; so is a follow-up that only inherits a subject."""
-    weight = {t: weigh(t) for t in own}
+    # a word the collection never uses weighs like the question's other words, not like its
+    # rarest one: one odd word ("the same trick for tuples") does not make a question off-subject
+    known_weights = sorted(weigh(t) for t in own if t in known)
+    typical = known_weights[len(known_weights) // 2] if known_weights else 1.0
+    weight = {t: weigh(t) if t in known else typical for t in own}
     unknown = sum(w for t, w in weight.items() if t not in known)
     return unknown >= UNKNOWN_SHARE * sum(weight.values())
 
