@@ -33,7 +33,7 @@ from index.split import Passage, split_document
 from index.store.base import VectorStore
 from index.units import PassageUnit, Unit, answer_units, units_in
 
-PIPELINE_VERSION = "18"  # bump when cleaning/splitting changes, so every document is redone
+PIPELINE_VERSION = "19"  # bump when cleaning/splitting changes, so every document is redone
 PENDING = "pending_store_writes"  # catalog meta key: set while a run may leave orphan vectors
 
 ProgressFn = Callable[[int, int], None]

@@ -32,6 +32,7 @@ _INTRODUCES = re.compile(r":\s*$|\bthe following\b[^.]{0,80}[.:]?\s*$|\b(?:as fo
                          re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^\s*(?:answer|a|reply|response)\s*[:：]\s*", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"(?:it|they|this|these|those|its|their|such|each|both)\b", re.IGNORECASE)
+_VERSION_NOTE = re.compile(r"^\s*(?:Changed in version|New in version|Deprecated since version|Added in version)\s+\d", re.IGNORECASE)
 MAX_LIST_BLOCKS = 12
 MAX_LIST_CHARS = 1800
 MAX_PLAIN_ITEM = 400  # an unbulleted paragraph longer than this is prose, not a list item
@@ -81,6 +82,10 @@ def answer_units(doc: StructuredDocument) -> list[Unit]:
         if _ANSWER_LABEL.match(body):
             out.append(Unit("answer", b.start, b.end, _question_before(text, blocks, i)))
         out.extend(Unit("sentence", a, e, term) for a, e in spans if e - a >= MIN_SENTENCE_CHARS)
+        if len(spans) > 1 and _VERSION_NOTE.match(body):
+            # "Changed in version 3.11: The population must be a sequence. Automatic conversion of
+            # sets to lists is no longer supported.": one note, quoted whole
+            out.append(Unit("sentence", spans[0][0], spans[-1][1], term))
         if spans and _INTRODUCES.search(text[spans[-1][0] : spans[-1][1]]):
             listed = _list_after(text, blocks, i)
             if listed is not None:

@@ -202,3 +202,13 @@ def test_dunder_names_in_one_sentence_are_not_read_as_bold() -> None:
     sentence = "__init__() cannot use simple assignment, and must use object.__setattr__()."
     assert normalize(sentence) == sentence
     assert normalize("a __bold phrase__ here") == "a bold phrase here"
+
+
+def test_a_version_note_is_one_unit_beside_its_sentences() -> None:
+    doc, units = units_of("# random\n\nChanged in version 3.11: The population must be a sequence. "
+                          "Automatic conversion of sets to lists is no longer supported.\n\nIt is fast. It is small.\n")
+    spans = [doc.text[u.start : u.end] for u in units if u.kind == "sentence"]
+    assert ("Changed in version 3.11: The population must be a sequence. Automatic conversion of sets to lists "
+            "is no longer supported.") in spans
+    assert "The population" not in " ".join(s for s in spans if s.startswith("Automatic"))
+    assert "It is fast. It is small." not in spans  # only a version note is one claim
