@@ -586,6 +586,20 @@ def test_a_unit_nearly_as_good_as_the_best_is_quoted_though_it_adds_no_word() ->
     assert cands[1] in picked and cands[2] not in picked
 
 
+def test_a_unit_holding_the_best_one_and_more_of_the_question_is_quoted_instead() -> None:
+    from assistant.engine.compose import TIE
+
+    q = analyse("Why does random.sample fail on a set since 3.11?")
+    note = "Changed in version 3.11: The population must be a sequence. Automatic conversion of sets to lists is no longer supported."
+    first = note[: note.index(" Automatic")]
+    short = Candidate(PassageUnit("r:00000", "sentence", 0, len(first), first, None, None), 1, 1.0, 0.3, 0.6, frozenset({"3.11"}))
+    whole = Candidate(PassageUnit("r:00000", "sentence", 0, len(note), note, None, None), 1, TIE + 0.05, 0.4, 0.6,
+                      frozenset({"3.11", "set"}))
+    assert [c.text for c in choose(q, [short, whole])] == [note]
+    behind = replace(whole, score=TIE - 0.1)
+    assert [c.text for c in choose(q, [short, behind])] == [first]  # well behind: the best stays
+
+
 def test_a_question_after_people_prefers_the_unit_that_names_them() -> None:
     from assistant.engine.query import names_person
 

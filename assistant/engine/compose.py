@@ -60,6 +60,13 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     if not ranked:
         return []
     best = ranked[0]
+    # a unit that holds the best one whole, scores nearly as well and covers more of the question
+    # is the fuller quote of the same thing ("Changed in version 3.11: ... must be a sequence.
+    # Automatic conversion of sets to lists is no longer supported.")
+    fuller = [c for c in ranked[1:] if c.score >= TIE * best.score and c.coverage > best.coverage and _holds(c.unit, best.unit)]
+    if fuller and lead == 1:
+        best = max(fuller, key=lambda c: c.score)
+        ranked = [best, *(c for c in ranked if c is not best)]
     chosen = list(ranked[:lead])
     opener = _entry_opener(query, ranked)
     if opener is not None and not _overlaps(opener.unit, best.unit):
@@ -252,6 +259,12 @@ def _end(sentence: str) -> str:
     if sentence.endswith((":", ",", ";")):  # an answer never ends on a colon without what follows, nor on ",."
         sentence = sentence[:-1].rstrip()
     return sentence if sentence.endswith((".", "!", "?", '"', "”", ")", "`")) else sentence + "."
+
+
+def _holds(a: PassageUnit, b: PassageUnit) -> bool:
+    """Whether unit ``a`` spans all of ``b`` (and more), in one document."""
+    return a.start <= b.start and b.end <= a.end and (a.end - a.start) > (b.end - b.start) \
+        and a.passage_id.split(":")[0] == b.passage_id.split(":")[0]
 
 
 def _overlaps(a: PassageUnit, b: PassageUnit) -> bool:
