@@ -21,7 +21,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from assistant.conversation.followups import POINTS_AT_ANSWER, Standalone, from_rewrite, needs_context, resolve
+from assistant.conversation.followups import (
+    POINTS_AT_ANSWER,
+    Standalone,
+    from_rewrite,
+    needs_context,
+    resolve,
+)
 from assistant.engine import citations
 from assistant.engine.check import Evidence, assess, should_abstain
 from assistant.engine.citations import Source

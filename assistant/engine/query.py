@@ -241,6 +241,7 @@ def _single(text: str, carried: frozenset[str], asked: str) -> Query:
         text=text,
         terms=tuple(dict.fromkeys(terms(text))),
         wants=wants_of(text),
+        # of the situation, only its years and codes, and the code it names, bind the answer
         specifics=tuple(dict.fromkeys(specifics(question) + [s for s in specifics(scene) if _YEAR.fullmatch(s) or _CODE.fullmatch(s)])),
         names=tuple(dict.fromkeys(names(question) + [n for n in names(scene) if not is_acronym(n)])),
         proper=tuple(w for w in proper_words(question) if w not in _described(question)),
@@ -270,13 +271,13 @@ _JOINED = re.compile(r"\b(?:and|both|as well as|versus|vs\.?|compared?(?: with| 
 
 # a clause that sets the scene before the question ("When CNAS signed the MoU, who signed for
 # ...", "If I pass None, what ..."): its "when" asks for nothing
-_SCENE = re.compile(r"^\W*(?:when|after|before|once|while|if)\s+(?!(?:is|was|were|are|did|does|do|will|would|has|have|had|can|could|should)\b)"
+_SCENE_CLAUSE = re.compile(r"^\W*(?:when|after|before|once|while|if)\s+(?!(?:is|was|were|are|did|does|do|will|would|has|have|had|can|could|should)\b)"
                     r"[^?]*?,\s*(?=(?:who|whom|whose|what|which|how|where|why|when)\b)", re.IGNORECASE)
 
 
 def wants_of(text: str) -> str:
     """The kind of answer a question asks for (that of its main clause, after a scene-setting one)."""
-    text = _SCENE.sub("", text, count=1)
+    text = _SCENE_CLAUSE.sub("", text, count=1)
     if _CODE_Q.search(text):
         return "code"
     if _EXCEPTION_Q.search(text):
@@ -425,7 +426,7 @@ _NOT_PARAMETER = frozenset({
     "single", "one", "two", "first", "second", "third", "last", "only", "same", "other", "another", "new", "extra",
     "additional", "optional", "required", "mandatory", "positional", "keyword", "default", "given", "boolean", "bool",
     "numeric", "integer", "string", "callable", "separate", "special", "different", "right", "wrong", "correct",
-    "relevant", "corresponding", "appropriate", "specific", "main", "second", "final", "empty", "whole"})
+    "relevant", "corresponding", "appropriate", "specific", "main", "final", "empty", "whole"})
 _PARAM_OF = re.compile(_PARAMETER.pattern + r"\s+(?:of|for|to|in)\s+(?:the\s+)?`?((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:\(\))?`?")
 
 
