@@ -66,10 +66,10 @@ def resolve(question: str, history: Sequence[Message]) -> Standalone:
     points at what the last answer named ("since which version has that flag been around?")
     asks about that name (``dirs_exist_ok``) in its own words (:attr:`Standalone.question`)."""
     subject: list[str] = []
-    for previous in (m.content for m in history if m.role == "user"):
+    asked = [m.content for m in history if m.role == "user"]
+    for previous in asked:
         subject = _next_subject(_step(previous, subject), subject)
     answers = [m.content for m in history if m.role == "assistant"]
-    asked = [m.content for m in history if m.role == "user"]
     leaning = needs_context(question)
     if answers:
         question = _with_answer_name(question, answers[-1], asked[-1] if asked else "")

@@ -95,10 +95,17 @@ def assess(
     missing: tuple[str, ...] = ()
     together = 1
     if ranked:
+        found: dict[int, tuple[str, ...]] = {}
+
+        def unmet_at(k: int) -> tuple[str, ...]:  # what ranked[k] leaves unmet, worked out once
+            if k not in found:
+                found[k] = unmet(question, _context(ranked[k], sources))
+            return found[k]
+
         # the first unit near the top that meets the constraints and holds the kind of answer
         fits = [k for k, c in enumerate(ranked[:CONSTRAINT_WINDOW])
                 if c.score >= CONSTRAINT_SCORE * ranked[0].score and c.coverage >= FIT_COVERAGE * ranked[0].coverage
-                and not unmet(question, _context(c, sources))]
+                and not unmet_at(k)]
         # a question about something by name ("functools.cache") is answered under the heading
         # or term that names it exactly, not under a longer name beside it ("functools.lru_cache")
         exact = [n for n in question.subjects if not is_acronym(n)]  # an acronym names an actor, not an entry
@@ -115,13 +122,13 @@ def assess(
         # a question after people ("which individuals signed") wants their names, not the bodies
         named_people = [k for k in (counting or kinded) if question.person and names_person(ranked[k].unit.read)]
         pick: int | None = (named_people or counting or kinded or fits)[0] if fits else None
-        pair = _together(question, ranked, sources) if pick is None else None
+        pair = _together(question, ranked, unmet_at) if pick is None else None
         if pair is not None:
             first, second = ranked[pair[0]], ranked[pair[1]]
             ranked = [first, second, *(c for c in ranked if c is not first and c is not second)]
             together = 2
         elif pick is None:
-            missing = unmet(question, _context(ranked[0], sources))
+            missing = unmet_at(0)
         elif pick:
             ranked.insert(0, ranked.pop(pick))
     else:
@@ -158,14 +165,15 @@ def assess(
     return Evidence(dense, coverage, missing, off_subject, kind_missing, together), ranked
 
 
-def _together(question: Query, ranked: Sequence[Candidate], sources: Sequence[Source]) -> tuple[int, int] | None:
+def _together(question: Query, ranked: Sequence[Candidate], unmet_at: Callable[[int], tuple[str, ...]]) -> tuple[int, int] | None:
     """For a question about two things ("the 2019 edition's count, and the attendance of the
     first plenary") that no one unit answers: the best two units near the top, of different
-    passages, that meet its constraints between them, each meeting one the other does not."""
+    passages, that meet its constraints between them, each meeting one the other does not
+    (``unmet_at(k)``: what ``ranked[k]`` leaves unmet)."""
     if not question.joined:
         return None
     near = [k for k in range(min(CONSTRAINT_WINDOW, len(ranked))) if ranked[k].score >= CONSTRAINT_SCORE * ranked[0].score]
-    left = {k: set(unmet(question, _context(ranked[k], sources))) for k in near}
+    left = {k: set(unmet_at(k)) for k in near}
     pairs = [(a, b) for a in near for b in near if a < b and left[a] and left[b] and not left[a] & left[b]
              and ranked[a].unit.passage_id != ranked[b].unit.passage_id]
     return max(pairs, key=lambda p: ranked[p[0]].score + ranked[p[1]].score) if pairs else None

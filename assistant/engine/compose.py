@@ -53,18 +53,20 @@ class Composed:
 
 def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], float] = lambda t: 1.0,
            lead: int = 1) -> list[Candidate]:
-    """The best unit (the first ``lead`` units, when the check found that they answer together), plus up to two more that score nearly as well and either add the most of
-    what the question asked that the chosen ones leave out (by ``weigh``, a term's IDF: a unit
-    that adds "topological" adds more than one that adds "module") or score within
-    :data:`TIE` of the best; never two units that overlap."""
+    """The best unit (the first ``lead`` units, when the check found that they answer
+    together), plus up to two more that score nearly as well and either add the most of what
+    the question asked that the chosen ones leave out (by ``weigh``, a term's IDF: a unit that
+    adds "topological" adds more than one that adds "module") or score within :data:`TIE` of
+    the best; never two units that overlap."""
     if not ranked:
         return []
     best = ranked[0]
     # a unit that holds the best one whole, scores nearly as well and covers more of the question
     # is the fuller quote of the same thing ("Changed in version 3.11: ... must be a sequence.
     # Automatic conversion of sets to lists is no longer supported.")
-    fuller = [c for c in ranked[1:] if c.score >= TIE * best.score and c.coverage > best.coverage and _holds(c.unit, best.unit)]
-    if fuller and lead == 1:
+    fuller = [c for c in ranked[1:] if c.score >= TIE * best.score and c.coverage > best.coverage
+              and _holds(c.unit, best.unit)] if lead == 1 else []
+    if fuller:
         best = max(fuller, key=lambda c: c.score)
         ranked = [best, *(c for c in ranked if c is not best)]
     chosen = list(ranked[:lead])
@@ -263,10 +265,14 @@ def _end(sentence: str) -> str:
 
 def _holds(a: PassageUnit, b: PassageUnit) -> bool:
     """Whether unit ``a`` spans all of ``b`` (and more), in one document."""
-    return a.start <= b.start and b.end <= a.end and (a.end - a.start) > (b.end - b.start) \
-        and a.passage_id.split(":")[0] == b.passage_id.split(":")[0]
+    return a.start <= b.start and b.end <= a.end and (a.end - a.start) > (b.end - b.start) and _same_document(a, b)
 
 
 def _overlaps(a: PassageUnit, b: PassageUnit) -> bool:
-    return a.start < b.end and b.start < a.end and (a.passage_id.split(":")[0] == b.passage_id.split(":")[0])
+    return a.start < b.end and b.start < a.end and _same_document(a, b)
+
+
+def _same_document(a: PassageUnit, b: PassageUnit) -> bool:
+    """Units' offsets compare only within one document (a passage id is "document:ordinal")."""
+    return a.passage_id.split(":")[0] == b.passage_id.split(":")[0]
 

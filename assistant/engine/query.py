@@ -237,17 +237,18 @@ def _scene(asked: str) -> tuple[str, str]:
 
 def _single(text: str, carried: frozenset[str], asked: str) -> Query:
     scene, question = _scene(asked)
+    wants = wants_of(text)
     return Query(
         text=text,
         terms=tuple(dict.fromkeys(terms(text))),
-        wants=wants_of(text),
+        wants=wants,
         # of the situation, only its years and codes, and the code it names, bind the answer
         specifics=tuple(dict.fromkeys(specifics(question) + [s for s in specifics(scene) if _YEAR.fullmatch(s) or _CODE.fullmatch(s)])),
         names=tuple(dict.fromkeys(names(question) + [n for n in names(scene) if not is_acronym(n)])),
         proper=tuple(w for w in proper_words(question) if w not in _described(question)),
         subjects=tuple(subjects(text)),
         example=bool(_EXAMPLE_Q.search(text)),
-        defines=bool(_DEFINE_Q.search(asked)) and wants_of(text) == "fact",
+        defines=bool(_DEFINE_Q.search(asked)) and wants == "fact",
         counted=tuple(counted(asked)),
         carried=carried,
         asked=asked,
