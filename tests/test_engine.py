@@ -496,6 +496,27 @@ def test_the_last_unit_is_the_one_adding_the_rarest_part_of_the_question() -> No
     assert not (common in picked and other in picked)  # the weak additions do not both take the slots
 
 
+def test_a_question_about_two_named_things_quotes_each_one_s_own_entry() -> None:
+    """After the best unit (date.isoweekday's), the last slot goes to calendar.weekday's entry,
+    not to a neighbouring entry that shares more of the question's loose words ("one")."""
+
+    def cand(text: str, head: str, score: float, covered: set[str], source: int, start: int = 0) -> Candidate:
+        u = PassageUnit(f"d{source}:00000", "sentence", start, start + len(text), text, head, None)
+        return Candidate(u, source, score, 0.5, 0.5, frozenset(covered))
+
+    q = analyse("I mix calendar.weekday() and date.isoweekday() and get off by one. How do the two number the days?")
+    best = cand("Return the day of the week as an integer, where Monday is 1 and Sunday is 7.", "date.isoweekday()",
+                1.0, {"isoweekday", "day", "monday"}, 1)
+    own = cand("Returns the day of the week (0 is Monday).", "calendar.weekday(year, month, day)", 0.85,
+               {"calendar", "weekday", "day", "monday"}, 2)
+    beside = cand("Return a header containing abbreviated weekday names, n wide for one weekday.", "calendar.weekheader(n)",
+                  0.7, {"calendar", "weekday", "one"}, 3)
+    example = cand("For example, date(2002, 12, 4).isoweekday() == 3, a Wednesday.", "date.isoweekday()",
+                   0.95, {"date", "isoweekday"}, 1, start=200)
+    picked = choose(q, [best, example, own, beside], lambda t: 1.0)
+    assert own in picked and beside not in picked and len(picked) == 3
+
+
 def test_a_time_frame_set_by_a_document_s_untitled_lead_holds_for_its_later_paragraphs() -> None:
     from dataclasses import replace as with_
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.engine.citations import marker
-from assistant.engine.query import Query
+from assistant.engine.query import Query, is_acronym, names_exactly
 from assistant.engine.select import FEATURES, Candidate
 from index.text import sentence_spans, terms
 from index.units import LIST_ITEM, PassageUnit, strip_label
@@ -77,6 +77,13 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     covered = set().union(*(c.covered for c in chosen))
     said = set().union(*(says[id(c)] for c in chosen))
     length = sum(len(c.text) for c in chosen)
+    # a question about several things by qualified name ("calendar.weekday() and date.isoweekday()")
+    # is answered by a unit of each one's own entry: entering a thing not yet quoted weighs like
+    # the question's rarest term
+    things = [s for s in query.subjects if "." in s and not is_acronym(s)]
+    things = things if len(things) > 1 else []
+    entered = {s for s in things for c in chosen if _entry_of(c, s)}
+    rarest = max((weigh(t) for t in query.terms), default=1.0)
     while len(chosen) < MAX_UNITS:
         pool = [c for c in ranked[1:] if c not in chosen and c.score >= NEAR * best.score
                 and length + len(c.text) <= MAX_CHARS and not any(_overlaps(c.unit, o.unit) for o in chosen)]
@@ -86,18 +93,25 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
             # entry shares the terms of the entry's heading
             same_entry = c.unit.head is not None and any(o.unit.head == c.unit.head for o in chosen)
             gain = sum(weigh(t) for t in (says[id(c)] - said if same_entry else c.covered - covered))
+            gain += rarest * sum(1 for s in things if s not in entered and _entry_of(c, s))
             if gain > 0 or c.score >= TIE * best.score:
                 scored.append((gain, c.score, c))
         if not scored:
             break
         _, _, c = max(scored, key=lambda g: (g[0], g[1]))
         chosen.append(c)
+        entered |= {s for s in things if _entry_of(c, s)}
         covered |= c.covered
         said |= says[id(c)]
         length += len(c.text)
     # units of one source read best in document order, sources in order of first use
     first_use = {c.source: i for i, c in reversed(list(enumerate(chosen)))}
     return sorted(chosen, key=lambda c: (first_use[c.source], c.unit.start))
+
+
+def _entry_of(c: Candidate, name: str) -> bool:
+    """Whether a unit is read under the entry of a thing named by qualified name."""
+    return c.unit.head is not None and names_exactly(c.unit.head, name)
 
 
 def _says(query: Query, c: Candidate) -> set[str]:
