@@ -684,6 +684,26 @@ def test_when_something_takes_effect_is_not_when_it_was_approved() -> None:
     assert q.wants == "date" and q.effect
     assert verdict(q.text, "On December 28, 2023, SAC issued the project approval for the new mandatory RoHS standard.").kind_missing
     assert not verdict(q.text, "The new mandatory RoHS standard will take effect on January 1, 2026.").kind_missing
+    # "apply" asks the same, also with "when" last; "for the implementation of" dates nothing
+    q = analyse("GB/T 39498-2020, the guideline that supports China REACH, becomes applicable when?")
+    assert q.wants == "date" and q.effect
+    assert analyse("From what date does GB/T 39498-2020 apply?").effect
+    assert verdict(q.text, "As a support for the implementation of China REACH, GB/T 39498-2020 was released on 19 November 2020.").kind_missing
+
+
+def test_the_sentence_saying_when_it_takes_effect_is_read_with_the_one_naming_it() -> None:
+    """Both sentences hold a date, but only the second says when the standard takes effect: read
+    together they answer "when does GB/T 39498-2020 apply", which neither does alone."""
+    text = ("As a support for the implementation of China REACH, GB/T 39498-2020 was released on 19 November 2020. "
+            "The standard will come into force on 1 June 2021.")
+    p = Passage("g:00000", "g.txt", 0, text, "Main content", 0, len(text), "h")
+    src = Source(p, "Newsletter", 0.9, None)
+    spans = [text[: text.index(" The standard")], "The standard will come into force on 1 June 2021."]
+    units = [PassageUnit("g:00000", "sentence", text.index(t), text.index(t) + len(t), t, None, None) for t in spans]
+    got = Selector().candidates(analyse("From what date does GB/T 39498-2020 apply?"), [src], lambda s: units)
+    assert text in [c.text for c in got]
+    got = Selector().candidates(analyse("When was GB/T 39498-2020 released?"), [src], lambda s: units)
+    assert text not in [c.text for c in got]  # a release date: both sentences hold a date, they stay apart
 
 
 def test_who_represented_a_body_needs_a_person_s_name() -> None:

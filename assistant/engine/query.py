@@ -26,7 +26,7 @@ _NUMBER_Q = re.compile(
 # "when" asks for a time where it opens the question (or an embedded one: "do you know when");
 # "what happens when ..." and "what does X do when ..." ask about a condition
 _DATE_Q = re.compile(
-    r"^\W*(?:and |so |but |then )?when\b|\b(?:know|tell me|say|find out|remember|recall|ask) when\b|"
+    r"^\W*(?:and |so |but |then )?when\b|\bwhen\s*\?\s*$|\b(?:know|tell me|say|find out|remember|recall|ask) when\b|"
     r"\b(what (date|day|year|month|time)|which (date|day|year|month)|by what date|"
     r"(?:what|when)(?:'s| is| was| are| were)? (?:the )?(?:\w+ )?deadline|deadline (?:for|to)|"  # not "can I move its deadline"
     r"since when|until when|till when|take effect|come into (force|effect)|effective date|"
@@ -96,7 +96,8 @@ _MEASURE_Q = re.compile(
 # when a rule takes effect: a date of its approval or publication is another date
 _EFFECT_Q = re.compile(
     r"\b(?:enter|enters|entered|come|comes|came|go|goes|went)\s+into\s+(?:force|effect)\b|\b(?:take|takes|taking|took)\s+effect\b"
-    r"|\beffective\s+date\b|\bbecomes?\s+effective\b|\bbe\s+implemented\b|\bimplementation\s+date\b",
+    r"|\beffective\s+date\b|\bbecomes?\s+effective\b|\bbe\s+implemented\b|\bimplementation\s+date\b"
+    r"|\bappl(?:y|ies|icable)\b|\bin\s+force\b",  # "from what date does GB/T 39498-2020 apply"
     re.IGNORECASE,
 )
 # a year as the time of what is asked about, not as the name of an edition or an item ("SESEC's 2020 item")
@@ -115,7 +116,7 @@ _PLAN_WORDS = re.compile(r"\b(?:plan|plans|planned|target|targets|goal|goals|aim
 _PLAN = re.compile(r"\b(?:will|shall|is expected to|are expected to|aims? to|aiming to|strives? to|targets?|goals?)\b", re.IGNORECASE)
 _ATTAINED = re.compile(r"\b(?:reached|achieved|attained|exceeded|totall?ed|amounted|rose|grew|fell)\b", re.IGNORECASE)
 EFFECT = re.compile(
-    r"\binto\s+(?:force|effect)\b|\b(?:take|takes|taken|taking|took)\s+effect\b|\beffective\b|\bimplement(?:ed|ation)?\b"
+    r"\binto\s+(?:force|effect)\b|\b(?:take|takes|taken|taking|took)\s+effect\b|\beffective\b|\bimplemented\b|\bimplementation\s+date\b"
     r"|\bappl(?:y|ies)\s+from\b|\bin\s+force\b",
     re.IGNORECASE,
 )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.engine.citations import Source
-from assistant.engine.query import KINDS, Query, has_kind, mentions, names_exactly
+from assistant.engine.query import EFFECT, KINDS, Query, has_kind, mentions, names_exactly
 from index.text import sentence_spans, terms
 from index.units import PassageUnit
 
@@ -200,7 +200,7 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
             continue
         if b.start < a.end or "\n\n" in p.text[a.end - p.start : b.start - p.start]:
             continue  # overlapping, or not one paragraph
-        if has_kind(a.text, query.wants, query.text) == has_kind(b.text, query.wants, query.text):
+        if _answers_kind(query, a.text) == _answers_kind(query, b.text):
             continue
         vector = None
         if a.vector is not None and b.vector is not None:
@@ -208,6 +208,14 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
             vector = mean / (np.linalg.norm(mean) or 1.0)
         out.append(PassageUnit(a.passage_id, "sentence", a.start, b.end, p.text[a.start - p.start : b.end - p.start], a.head, vector))
     return out
+
+
+def _answers_kind(query: Query, text: str) -> bool:
+    """Whether a sentence holds the kind of answer asked for: for "when does it take effect", a
+    date of taking effect, not of release."""
+    if query.effect and query.wants == "date" and not EFFECT.search(text):
+        return False
+    return has_kind(text, query.wants, query.text)
 
 
 _CONTINUED_ITEM = re.compile(r"^\s*(?:[-–•*]|\d{1,2}[.)])\s+[a-z]")
