@@ -621,6 +621,26 @@ def test_a_unit_holding_the_best_one_and_more_of_the_question_is_quoted_instead(
     assert [c.text for c in choose(q, [short, behind])] == [first]  # well behind: the best stays
 
 
+def test_asked_for_a_list_the_list_holding_the_best_item_is_quoted() -> None:
+    """One item ("- The directory named by the TEMP environment variable.") scores best, but the
+    question asks which ones: the list that holds it is the answer; a list too long for an
+    answer is not, and a question after one fact keeps the item."""
+    intro = "Python searches a standard list of directories. The list is:"
+    items = ["- The directory named by the TMPDIR environment variable.", "- The directory named by the TEMP environment variable.",
+             "- The directory named by the TMP environment variable."]
+    whole = "\n".join([intro, *items])
+    start = whole.index(items[1])
+    item = Candidate(PassageUnit("t:00000", "sentence", start, start + len(items[1]), items[1], None, None), 1, 1.2, 0.6, 0.7,
+                     frozenset({"environ", "variabl"}))
+    listed = Candidate(PassageUnit("t:00000", "list", 0, len(whole), whole, None, None), 1, 1.1, 0.4, 0.7, frozenset({"tempfil"}))
+    q = analyse("Which environment variables does tempfile look at?")
+    assert q.wants == "list"
+    assert [c.unit.kind for c in choose(q, [item, listed])] == ["list"]
+    long = replace(listed, unit=replace(listed.unit, text=whole + " x" * 500, end=len(whole) + 1000))
+    assert item in choose(q, [item, long])
+    assert item in choose(analyse("What does tempfile read from the TEMP environment variable?"), [item, listed])
+
+
 def test_a_question_after_people_prefers_the_unit_that_names_them() -> None:
     from assistant.engine.query import names_person
 

@@ -64,8 +64,12 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     # a unit that holds the best one whole, scores nearly as well and covers more of the question
     # is the fuller quote of the same thing ("Changed in version 3.11: ... must be a sequence.
     # Automatic conversion of sets to lists is no longer supported.")
-    fuller = [c for c in ranked[1:] if c.score >= TIE * best.score and c.coverage > best.coverage
-              and _holds(c.unit, best.unit)] if lead == 1 else []
+    # Asked for a list, the list that holds the best unit (one of its items) is that quote, when
+    # it fits in an answer.
+    fuller = [c for c in ranked[1:] if _holds(c.unit, best.unit)
+              and ((c.score >= TIE * best.score and c.coverage > best.coverage)
+                   or (query.wants == "list" and c.unit.kind == "list" and c.score >= NEAR * best.score
+                       and len(c.text) <= MAX_CHARS))] if lead == 1 else []
     if fuller:
         best = max(fuller, key=lambda c: c.score)
         ranked = [best, *(c for c in ranked if c is not best)]
