@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 from assistant.engine.citations import Source
 from assistant.engine.query import (
-    EFFECT,
     KINDS,
     Query,
     counts,
@@ -188,7 +187,7 @@ def _has_answer_kind(question: Query, c: Candidate) -> bool:
         # "who represented the German Embassy" wants a name, not the embassy; "who was elected
         # vice-chair" the office-holder's name, not "the election of the Chair and Vice-Chair"
         return names_person(c.unit.read, question.proper)
-    if question.effect and question.wants == "date" and not EFFECT.search(c.unit.read):
+    if question.other_date(c.unit.read):
         return False  # "when does it come into force" is not answered by the date it was approved
     if question.wants == "date" and not _of_named(question, c.unit):
         return False  # "since when has heapq.nlargest had key" is not answered by heapq.merge's "Changed in version 3.5"
@@ -199,7 +198,7 @@ def _of_named(question: Query, unit: PassageUnit) -> bool:
     """Whether a unit may be about the thing a question names by qualified name (``heapq.nlargest``):
     not read under another entry (``heapq.merge``), unless it names the thing in its own words.
     A question naming none, or a unit under no entry, is met."""
-    named = [s for s in question.subjects if "." in s and not is_acronym(s)]
+    named = question.qualified
     return not named or not unit.head or any(names_exactly(unit.head, s) or mentions(unit.text, s.rsplit(".", 1)[1]) for s in named)
 
 

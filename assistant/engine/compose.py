@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.engine.citations import marker
-from assistant.engine.query import Query, is_acronym, names_exactly
+from assistant.engine.query import Query, names_exactly
 from assistant.engine.select import FEATURES, Candidate
 from index.text import sentence_spans, terms
 from index.units import LIST_ITEM, PassageUnit, strip_label
@@ -84,10 +84,9 @@ def choose(query: Query, ranked: Sequence[Candidate], weigh: Callable[[str], flo
     # a question about several things by qualified name ("calendar.weekday() and date.isoweekday()")
     # is answered by a unit of each one's own entry: entering a thing not yet quoted weighs like
     # the question's rarest term
-    things = [s for s in query.subjects if "." in s and not is_acronym(s)]
-    things = things if len(things) > 1 else []
+    things = query.qualified if len(query.qualified) > 1 else ()
     entered = {s for s in things for c in chosen if _entry_of(c, s)}
-    rarest = max((weigh(t) for t in query.terms), default=1.0)
+    rarest = max((weigh(t) for t in query.terms), default=1.0) if things else 0.0
     while len(chosen) < MAX_UNITS:
         pool = [c for c in ranked[1:] if c not in chosen and c.score >= NEAR * best.score
                 and length + len(c.text) <= MAX_CHARS and not any(_overlaps(c.unit, o.unit) for o in chosen)]

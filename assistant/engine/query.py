@@ -205,6 +205,15 @@ class Query:
         question words left out."""
         return tuple(t for t in self.terms if t not in self.carried and t not in QUESTION_WORDS)
 
+    @property
+    def qualified(self) -> tuple[str, ...]:
+        """The things the question names by qualified name (``heapq.nlargest``), each with an entry of its own."""
+        return tuple(s for s in self.subjects if "." in s and not is_acronym(s))
+
+    def other_date(self, text: str) -> bool:
+        """For "when does it take effect": whether ``text`` dates something else (a release)."""
+        return self.effect and self.wants == "date" and not EFFECT.search(text)
+
     def with_vector(self, vector: np.ndarray) -> Query:
         return replace(self, vector=vector)
 

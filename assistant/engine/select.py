@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.engine.citations import Source
-from assistant.engine.query import EFFECT, KINDS, Query, has_kind, mentions, names_exactly
+from assistant.engine.query import KINDS, Query, has_kind, mentions, names_exactly
 from index.text import sentence_spans, terms
 from index.units import PassageUnit
 
@@ -213,9 +213,7 @@ def _completed(query: Query, src: Source, units: Sequence[PassageUnit]) -> list[
 def _answers_kind(query: Query, text: str) -> bool:
     """Whether a sentence holds the kind of answer asked for: for "when does it take effect", a
     date of taking effect, not of release."""
-    if query.effect and query.wants == "date" and not EFFECT.search(text):
-        return False
-    return has_kind(text, query.wants, query.text)
+    return not query.other_date(text) and has_kind(text, query.wants, query.text)
 
 
 _CONTINUED_ITEM = re.compile(r"^\s*(?:[-–•*]|\d{1,2}[.)])\s+[a-z]")
